@@ -1,0 +1,2 @@
+/// Placeholder; see AGENTS.md.
+package enum StorageCacheModule {}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct StorageCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage-cache",
+        abstract: "Keep an AI agent's storage directory alive across ephemeral hosts.",
+        version: "0.1.0"
+    )
+}
