@@ -4,9 +4,9 @@ import Testing
 
 @Suite("HTTPClient large transfers")
 struct HTTPClientLargeTransferTests {
-    /// Transfer size: 192 MiB by default; set `HTTP_TRANSPORT_LARGE_MIB=2048` to try 2 GiB by hand.
+    /// Transfer size: 128 MiB by default; set `HTTP_TRANSPORT_LARGE_MIB=2048` to try 2 GiB by hand.
     static let size =
-        Int64(ProcessInfo.processInfo.environment["HTTP_TRANSPORT_LARGE_MIB"].flatMap(Int.init) ?? 192) << 20
+        Int64(ProcessInfo.processInfo.environment["HTTP_TRANSPORT_LARGE_MIB"].flatMap(Int.init) ?? 128) << 20
 
     /// Resident memory of this process, in bytes (Linux `/proc/self/statm`).
     static func residentBytes() -> Int64 {
