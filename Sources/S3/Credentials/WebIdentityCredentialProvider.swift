@@ -80,7 +80,9 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         ]
         .map { "\($0.0)=\(AWSURIEncoding.encode($0.1, keepSlash: false))" }
         .joined(separator: "&")
-        let url = endpoint + "/"
+        let base = endpoint
+        let hasPath = base.range(of: "://").map { base[$0.upperBound...].contains("/") } ?? false
+        let url = hasPath ? base : base + "/"
         let request = HTTPRequest(
             method: "POST", url: url,
             headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/xml"],
