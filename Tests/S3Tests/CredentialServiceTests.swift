@@ -176,6 +176,15 @@ import Testing
         }
     }
 
+    @Test func imdsEndpointFollowsOverrideAndMode() {
+        func endpoint(_ environment: [String: String]) -> String {
+            IMDSCredentialProvider(environment: environment, httpClient: Self.client()).endpoint
+        }
+        #expect(endpoint([:]) == "http://169.254.169.254")
+        #expect(endpoint(["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"]) == "http://[fd00:ec2::254]")
+        #expect(endpoint(["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9/"]) == "http://127.0.0.1:9")
+    }
+
     @Test func imdsDisabledMakesNoRequest() async throws {
         let server = try CredentialFakeServer()
         let client = Self.client()
@@ -184,5 +193,21 @@ import Testing
             httpClient: client)
         await #expect(throws: CredentialError.self) { try await provider.credentials() }
         #expect(try await server.count("imds_token", client) == 0)
+    }
+}
+
+extension CredentialServiceTests {
+    @Test func webIdentityRetriesARetryableSTSError() async throws {
+        let server = try CredentialFakeServer()
+        let dir = try CredentialTempDirectory()
+        let tokenFile = try dir.write("token", "flaky-token")
+        let client = Self.client()
+        let provider = WebIdentityCredentialProvider(
+            environment: [
+                "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": Self.roleARN,
+                "AWS_ENDPOINT_URL_STS": server.base + "/sts",
+            ], httpClient: client)
+        #expect(try await provider.credentials().accessKeyID == "ASIASTS2")
+        #expect(try await server.count("sts", client) == 2)
     }
 }

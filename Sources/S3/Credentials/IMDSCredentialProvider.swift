@@ -37,9 +37,17 @@ public struct IMDSCredentialProvider: CredentialProvider {
     /// Whether `AWS_EC2_METADATA_DISABLED=true`.
     public var isDisabled: Bool { AWSEnvironment.isTrue("AWS_EC2_METADATA_DISABLED", in: environment) }
 
-    /// The metadata service's base URL, without a trailing `/`.
+    /// The service's IPv6 address, used when `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`.
+    public static let ipv6Endpoint = "http://[fd00:ec2::254]"
+
+    /// The metadata service's base URL, without a trailing `/`: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, else the IPv6
+    /// address when `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`, else `http://169.254.169.254`.
     public var endpoint: String {
-        let url = AWSEnvironment.value("AWS_EC2_METADATA_SERVICE_ENDPOINT", in: environment) ?? Self.defaultEndpoint
+        let ipv6 =
+            AWSEnvironment.value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", in: environment)?.lowercased() == "ipv6"
+        let url =
+            AWSEnvironment.value("AWS_EC2_METADATA_SERVICE_ENDPOINT", in: environment)
+            ?? (ipv6 ? Self.ipv6Endpoint : Self.defaultEndpoint)
         return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 

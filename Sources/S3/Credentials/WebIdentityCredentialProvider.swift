@@ -88,22 +88,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
             headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/xml"],
             body: .bytes(Array(form.utf8)), destination: .memory(limit: 1 << 20))
         logger.debug("assuming role with web identity", metadata: ["sts": "\(hostForMessage(url))"])
-        let response: HTTPResponse
-        do {
-            response = try await httpClient.execute(request)
-        } catch {
-            throw CredentialError(
-                code: .fetchFailed, source: Self.source,
-                message: "cannot reach STS at \(hostForMessage(url)): \(error.message)")
-        }
-        let parsed = STSResponse.parse(response.body)
-        guard (200..<300).contains(response.status) else {
-            let detail = [parsed.errorCode, parsed.errorMessage].compactMap { $0 }.joined(separator: ": ")
-            throw CredentialError(
-                code: .fetchFailed, source: Self.source,
-                message: "STS AssumeRoleWithWebIdentity for \(roleARN) failed with HTTP \(response.status)"
-                    + (detail.isEmpty ? "" : " (\(detail))"))
-        }
+        let (response, parsed) = try await send(request, url: url, roleARN: roleARN)
         guard let key = parsed.values["AccessKeyId"], let secret = parsed.values["SecretAccessKey"],
             let sessionToken = parsed.values["SessionToken"]
         else {
@@ -114,6 +99,51 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         return AWSCredentials(
             accessKeyID: key, secretAccessKey: secret, sessionToken: sessionToken,
             expiration: parsed.values["Expiration"].flatMap(SigV4Date.parseISO8601))
+    }
+
+    /// STS error codes worth another attempt.
+    static let retryableErrorCodes: Set<String> = [
+        "IDPCommunicationError", "Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable",
+        "InternalFailure",
+    ]
+
+    /// Sends `request`, retrying transient transport errors, 5xx and retryable STS errors (3 attempts in all).
+    private func send(_ request: HTTPRequest, url: String, roleARN: String) async throws(CredentialError) -> (
+        HTTPResponse, STSResponse
+    ) {
+        let attempts = 3
+        for attempt in 1...attempts {
+            let last = attempt == attempts || Task.isCancelled
+            let response: HTTPResponse
+            do {
+                response = try await httpClient.execute(request)
+            } catch {
+                if !last && error.isTransient {
+                    await Self.backOff(attempt)
+                    continue
+                }
+                throw CredentialError(
+                    code: .fetchFailed, source: Self.source,
+                    message: "cannot reach STS at \(hostForMessage(url)): \(error.message)")
+            }
+            let parsed = STSResponse.parse(response.body)
+            if (200..<300).contains(response.status) { return (response, parsed) }
+            let retryable = response.status >= 500 || parsed.errorCode.map(Self.retryableErrorCodes.contains) == true
+            if !last && retryable {
+                await Self.backOff(attempt)
+                continue
+            }
+            let detail = [parsed.errorCode, parsed.errorMessage].compactMap { $0 }.joined(separator: ": ")
+            throw CredentialError(
+                code: .fetchFailed, source: Self.source,
+                message: "STS AssumeRoleWithWebIdentity for \(roleARN) failed with HTTP \(response.status)"
+                    + (detail.isEmpty ? "" : " (\(detail))"))
+        }
+        throw CredentialError(code: .fetchFailed, source: Self.source, message: "STS gave no answer")
+    }
+
+    private static func backOff(_ attempt: Int) async {
+        try? await Task.sleep(for: .milliseconds(100 << attempt))
     }
 }
 

@@ -22,6 +22,11 @@ public struct SigV4Signer: Sendable {
     /// `x-amz-content-sha256` value for a body that is not signed (only over https).
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
 
+    /// Whether ``unsignedPayload`` may be used for `url`: only over https, where TLS protects the body.
+    public static func allowsUnsignedPayload(url: String) -> Bool {
+        SigV4URL(url).scheme == "https"
+    }
+
     /// The signing algorithm's name.
     public static let algorithm = "AWS4-HMAC-SHA256"
 

@@ -3,7 +3,8 @@
 Binds 127.0.0.1 on an ephemeral port, prints the port on stdout, and exits when stdin closes.
 Usage: fake_credentials_server.py [--lifetime SECONDS]   (credential lifetime, default 3600)
 
-  POST /sts                         AssumeRoleWithWebIdentity (form body); token "bad" -> 400 InvalidIdentityToken
+  POST /sts                         AssumeRoleWithWebIdentity (form body); token "bad" -> 400 InvalidIdentityToken,
+                                    a token "flaky..." -> 400 IDPCommunicationError the first time
   GET  /container/creds             needs Authorization: container-auth-token
   PUT  /latest/api/token            needs X-aws-ec2-metadata-token-ttl-seconds; answers the token imds-token-abc
   GET  /latest/meta-data/iam/security-credentials/         needs the token; answers "test-role"
@@ -27,6 +28,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/storage-cache-test"
 
 stats = {"sts": 0, "container": 0, "imds_token": 0, "imds_role": 0, "imds_creds": 0, "last_sts_form": None}
 lock = threading.Lock()
+flaky_seen = set()
 
 
 def count(name):
@@ -71,7 +73,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(400, error_xml("InvalidAction", "unexpected action"), "text/xml")
         if form.get("RoleArn") != ROLE_ARN:
             return self.reply(403, error_xml("AccessDenied", "Not authorized to assume this role"), "text/xml")
-        if form.get("WebIdentityToken") in (None, "", "bad"):
+        token = form.get("WebIdentityToken") or ""
+        with lock:
+            first_flaky = token.startswith("flaky") and token not in flaky_seen
+            flaky_seen.add(token)
+        if first_flaky:
+            return self.reply(400, error_xml("IDPCommunicationError", "try again"), "text/xml")
+        if token in ("", "bad"):
             return self.reply(400, error_xml("InvalidIdentityToken", "The token is not valid"), "text/xml")
         xml = f"""<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
