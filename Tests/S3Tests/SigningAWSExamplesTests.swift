@@ -125,6 +125,21 @@ import Testing
         #expect(url.contains("&X-Amz-SignedHeaders=host&X-Amz-Security-Token=token%2Fwith%2Bspecial%3Dchars&"))
     }
 
+    @Test func resigningWithoutSessionTokenDropsTheOldToken() {
+        var temporary = Self.credentials
+        temporary.sessionToken = "old-token"
+        var request = HTTPRequest(method: "GET", url: Self.base + "/test.txt", headers: ["Range": "bytes=0-9"])
+        Self.signer.sign(
+            &request, payloadHash: SigV4Signer.emptyPayloadHash, credentials: temporary, date: Self.date)
+        #expect(request.headers["x-amz-security-token"] == "old-token")
+        Self.signer.sign(
+            &request, payloadHash: SigV4Signer.emptyPayloadHash, credentials: Self.credentials, date: Self.date)
+        #expect(request.headers["x-amz-security-token"] == nil)
+        #expect(request.headers.fields.filter { $0.name.lowercased() == "authorization" }.count == 1)
+        #expect(
+            Self.signature(of: request.headers) == "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+    }
+
     @Test func hostKeepsOnlyNonDefaultPorts() {
         #expect(SigV4URL("https://Example.COM:443/a").hostHeader == "example.com")
         #expect(SigV4URL("http://example.com:80/a").hostHeader == "example.com")

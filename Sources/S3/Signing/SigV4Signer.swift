@@ -61,6 +61,8 @@ public struct SigV4Signer: Sendable {
         headers.replaceOrAdd(name: "x-amz-content-sha256", value: payloadHash)
         if let token = credentials.sessionToken {
             headers.replaceOrAdd(name: "x-amz-security-token", value: token)
+        } else {
+            headers.remove(name: "x-amz-security-token")  // left from signing with earlier, temporary credentials
         }
         let parts = SigV4URL(url)
         let canonical = canonicalHeaders(headers, host: parts.hostHeader)
@@ -75,6 +77,15 @@ public struct SigV4Signer: Sendable {
             name: "Authorization",
             value: "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
                 + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)")
+    }
+
+    /// Signs `request` in place (its method, URL and headers); see ``sign(method:url:headers:payloadHash:credentials:date:)``.
+    public func sign(
+        _ request: inout HTTPRequest, payloadHash: String, credentials: AWSCredentials, date: Date = Date()
+    ) {
+        sign(
+            method: request.method, url: request.url, headers: &request.headers, payloadHash: payloadHash,
+            credentials: credentials, date: date)
     }
 
     /// A presigned URL for `method` on `url`, valid for `expires` seconds (1…604800).
