@@ -50,6 +50,31 @@ import Testing
         #expect(headers["x-amz-content-sha256"] == SigV4Signer.emptyPayloadHash)
     }
 
+    @Test func getObjectCanonicalRequestMatchesTheDocumentedOne() {
+        var headers: HTTPHeaders = [
+            "Range": "bytes=0-9", "x-amz-content-sha256": SigV4Signer.emptyPayloadHash,
+            "x-amz-date": "20130524T000000Z",
+        ]
+        headers.add(name: "User-Agent", value: "not signed")
+        let parts = SigV4URL(Self.base + "/test.txt")
+        let request = Self.signer.canonicalRequest(
+            method: "GET", parts: parts, canonicalQuery: "",
+            headers: Self.signer.canonicalHeaders(headers, host: parts.hostHeader),
+            payloadHash: SigV4Signer.emptyPayloadHash)
+        #expect(
+            request
+                == "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+                + "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+                + "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+                + "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Self.signer.stringToSign(
+                canonicalRequest: request, timestamp: "20130524T000000Z",
+                scope: Self.signer.credentialScope(day: "20130524"))
+                == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
+                + "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972")
+    }
+
     @Test func putObjectWithStorageClassAndDate() {
         let body = Array("Welcome to Amazon S3.".utf8)
         var headers: HTTPHeaders = [
