@@ -211,3 +211,25 @@ extension CredentialServiceTests {
         #expect(try await server.count("sts", client) == 2)
     }
 }
+
+extension CredentialServiceTests {
+    @Test func concurrentFirstCallsThroughTheChainMakeOneSTSRequest() async throws {
+        let server = try CredentialFakeServer()
+        let dir = try CredentialTempDirectory()
+        let tokenFile = try dir.write("token", "oidc-token")
+        var environment = dir.isolatedEnvironment
+        environment["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile
+        environment["AWS_ROLE_ARN"] = Self.roleARN
+        environment["AWS_ENDPOINT_URL_STS"] = server.base + "/sts"
+        let client = Self.client()
+        let chain = CredentialProviderChain(environment: environment, httpClient: client)
+        let keys = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { try await chain.credentials().accessKeyID } }
+            var keys: Set<String> = []
+            for try await key in group { keys.insert(key) }
+            return keys
+        }
+        #expect(keys == ["ASIASTS1"])
+        #expect(try await server.count("sts", client) == 1)
+    }
+}
