@@ -42,8 +42,19 @@ enum TestSupport {
         return url
     }
 
+    /// Runs blocking work (child processes, pipes) on a global dispatch queue instead of the cooperative pool.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// SHA-256 (hex) of `length` bytes of `path` from `offset`, computed by Python's hashlib as an oracle.
-    static func sha256(of path: String, offset: Int64, length: Int64) throws -> String {
+    static func sha256(of path: String, offset: Int64, length: Int64) async throws -> String {
+        try await offPool { try sha256Blocking(of: path, offset: offset, length: length) }
+    }
+
+    private static func sha256Blocking(of path: String, offset: Int64, length: Int64) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
