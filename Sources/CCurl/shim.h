@@ -20,6 +20,13 @@ static inline CURLcode sc_easy_setopt_header_cb(CURL *h, size_t (*cb)(char *, si
 static inline CURLcode sc_easy_setopt_seek_cb(CURL *h, int (*cb)(void *, curl_off_t, int)) {
     return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, cb);
 }
+static inline CURLcode sc_easy_setopt_xferinfo_cb(CURL *h, int (*cb)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb);
+}
+static inline CURLcode sc_global_init_default(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+static inline long sc_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
+/* The CURLMsg union member, which Swift sees only as an anonymous field. */
+static inline CURLcode sc_msg_result(const CURLMsg *m) { return m->data.result; }
 static inline CURLcode sc_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sc_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sc_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
