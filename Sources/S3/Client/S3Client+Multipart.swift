@@ -10,6 +10,12 @@ public struct S3UploadedPart: Sendable, Equatable {
     public var etag: String
     /// The part's base64 SHA-256 when checksums are on.
     public var checksumSHA256: String?
+
+    public init(partNumber: Int, etag: String, checksumSHA256: String? = nil) {
+        self.partNumber = partNumber
+        self.etag = etag
+        self.checksumSHA256 = checksumSHA256
+    }
 }
 
 extension S3Client {

@@ -80,6 +80,7 @@ extension S3Client {
     ///
     /// With ``S3PutOptions/checksumSHA256`` the body's SHA-256 is sent for S3 to verify (a mismatch is an
     /// ``S3Error/Code/integrity`` error).
+    @discardableResult
     public func putObject(bucket: String, key: String, body: HTTPRequestBody, options: S3PutOptions = S3PutOptions())
         async throws(S3Error) -> S3PutResult
     {
