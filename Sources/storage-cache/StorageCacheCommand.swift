@@ -5,6 +5,9 @@ struct StorageCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage-cache",
         abstract: "Keep an AI agent's storage directory alive across ephemeral hosts.",
-        version: "0.1.0"
+        version: "0.1.0",
+        subcommands: [
+            S3Command.self
+        ]
     )
 }

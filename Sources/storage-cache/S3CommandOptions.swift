@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import HTTPTransport
+import Logging
+import S3
+
+/// Connection options shared by every `s3` subcommand.
+struct S3CommandOptions: ParsableArguments {
+    @Option(help: "S3 endpoint URL for MinIO, LocalStack, R2… (default: AWS, or $AWS_ENDPOINT_URL_S3).")
+    var endpoint: String?
+
+    @Option(help: "Region to sign for (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1).")
+    var region: String?
+
+    @Option(help: "Profile of the shared AWS config and credentials files (default: $AWS_PROFILE).")
+    var profile: String?
+
+    @Flag(help: "Put the bucket in the URL path rather than the host name (always so for custom endpoints).")
+    var pathStyle = false
+
+    @Flag(help: "Log each request (method, host, path, status) to stderr. Never logs secrets.")
+    var verbose = false
+
+    /// The region to use.
+    func resolvedRegion(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+    }
+
+    /// A logger to stderr, at debug level with `--verbose`.
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "storage-cache.s3") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+
+    /// A client built from these options and the environment.
+    func makeClient(concurrency: Int = 32) throws(S3Error) -> S3Client {
+        let environment = ProcessInfo.processInfo.environment
+        let region = resolvedRegion(environment: environment)
+        let endpointURL = endpoint ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
+        let resolvedEndpoint: S3Endpoint =
+            if let endpointURL {
+                try S3Endpoint.custom(endpointURL, forcePathStyle: true)
+            } else {
+                S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
+            }
+        let logger = makeLogger()
+        var http = HTTPClientConfiguration()
+        http.maxConcurrentRequests = max(concurrency, 8)
+        return S3Client(
+            configuration: S3ClientConfiguration(region: region, endpoint: resolvedEndpoint),
+            credentials: S3CLICredentials.provider(profile: profile ?? environment["AWS_PROFILE"], logger: logger),
+            http: HTTPClient(configuration: http, logger: logger), logger: logger)
+    }
+}
+
+/// Where the CLI's credentials come from.
+enum S3CLICredentials {
+    /// The provider for `profile`: the environment's `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+    /// `AWS_SESSION_TOKEN`.
+    static func provider(profile: String?, logger: Logger) -> any CredentialProvider {
+        EnvironmentCredentials(profile: profile)
+    }
+
+    private struct EnvironmentCredentials: CredentialProvider {
+        let profile: String?
+
+        func credentials() async throws(CredentialError) -> AWSCredentials {
+            let environment = ProcessInfo.processInfo.environment
+            guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
+                let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
+            else {
+                throw CredentialError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            }
+            let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            return AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
+        }
+    }
+}
+
+/// Runs an `s3` subcommand body, turning failures into the README's exit codes with a one-line message.
+func runS3Command(_ body: () async throws(S3Error) -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        FileHandle.standardError.write(Data("storage-cache: error: \(error)\n".utf8))
+        throw ExitCode(S3ExitCode.code(for: error))
+    }
+}
+
+/// The README's exit codes for S3 failures.
+enum S3ExitCode {
+    static func code(for error: S3Error) -> Int32 {
+        switch error.code {
+        case .invalidInput: 2
+        case .notFound: 3
+        case .accessDenied: 4
+        case .integrity: 5
+        case .preconditionFailed, .wrongRegion, .network, .serviceUnavailable, .localFile, .other: 1
+        }
+    }
+}
+
+/// Writes a line to stdout.
+func printLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
