@@ -24,8 +24,12 @@ public struct TarballReader: Sendable {
     /// The tree is extracted into `<parent>/.<name>.sc-staging-<random>` and swapped in with
     /// `renameat2(RENAME_EXCHANGE)`; staging directories left by a crashed run are removed first. Extractions
     /// into the same destination are serialised by a lock file `<parent>/.<name>.sc-lock`.
+    ///
+    /// `verify`, when given, sees the complete staging tree before the swap; throwing from it discards the tree
+    /// and leaves the destination as it was (callers check the content against a manifest this way).
     public func extract(
-        archive path: String, into destination: String, expectedSHA256: String? = nil
+        archive path: String, into destination: String, expectedSHA256: String? = nil,
+        verify: ((String) throws(TarballError) -> Void)? = nil
     ) throws(TarballError) -> TarballSummary {
         let input = try ArchiveInput(path: path)
         let staging = try StagingDirectory(destination: destination)
@@ -43,6 +47,7 @@ public struct TarballReader: Sendable {
                     message:
                         "the archive \(path) has SHA-256 \(summary.sha256), expected \(expectedSHA256.lowercased())")
             }
+            try verify?(String(pathBytes: staging.path))
             if syncBeforeSwap { try staging.sync() }
             try staging.swapIn()
             return summary
