@@ -27,18 +27,12 @@ enum TestSupport {
         return url
     }
 
-    /// A file of `count` pseudo-random bytes.
+    /// A file of `count` random bytes (from `/dev/urandom`).
     static func randomFile(in directory: URL, count: Int) throws -> URL {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: count)
-        for index in stride(from: 0, to: count, by: 8) {
-            let word = generator.next() as UInt64
-            for shift in 0..<min(8, count - index) {
-                bytes[index + shift] = UInt8(truncatingIfNeeded: word >> (shift * 8))
-            }
-        }
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? random.close() }
         let url = directory.appendingPathComponent("random-\(count)")
-        try Data(bytes).write(to: url)
+        try (random.readData(ofLength: count)).write(to: url)
         return url
     }
 

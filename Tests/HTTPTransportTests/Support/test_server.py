@@ -3,7 +3,7 @@
 Binds 127.0.0.1 on an ephemeral port, prints the port on stdout, and exits when stdin closes (the test
 process ended). With `--tls CERT KEY` it speaks HTTPS (HTTP/1.1 only over ALPN). Endpoints:
   GET  /hello               200, "hello world", header X-Test-Header: Value-1
-  GET  /echo-headers        200, the request headers as "name: value" lines
+  *    /echo-headers        200, the method, then the request headers as "name: value" lines
   GET  /bytes?n=N           200, N bytes of the pattern i % 251 (HEAD: headers only)
   PUT|POST /sha256          reads the body, 200 "<sha256 hex> <length>"
   GET  /status/404          404, an S3-style XML error body
@@ -65,6 +65,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(piece)
             n -= len(piece)
 
+    def echo_headers(self):
+        text = f"{self.command}\n" + "".join(f"{name}: {value}\n" for name, value in self.headers.items())
+        self.reply(200, text.encode())
+
     def route(self):
         url = urllib.parse.urlsplit(self.path)
         return url.path, urllib.parse.parse_qs(url.query)
@@ -77,8 +81,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/hello":
             self.reply(200, b"hello world", [("X-Test-Header", "Value-1")])
         elif path == "/echo-headers":
-            text = "".join(f"{name}: {value}\n" for name, value in self.headers.items())
-            self.reply(200, text.encode())
+            self.echo_headers()
         elif path == "/bytes":
             self.send_pattern(int(query["n"][0]))
         elif path == "/status/404":
@@ -120,10 +123,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             remaining -= len(chunk)
         if path == "/sha256":
             self.reply(200, f"{digest.hexdigest()} {length - remaining}".encode())
+        elif path == "/echo-headers":
+            self.echo_headers()
         else:
             self.reply(404, b"no such endpoint")
 
     do_POST = do_PUT
+    do_DELETE = do_PUT
 
 
 class Server(http.server.ThreadingHTTPServer):
