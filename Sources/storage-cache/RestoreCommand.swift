@@ -29,13 +29,18 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only check whether an entry matches; restore nothing.")
     var lookupOnly = false
 
+    @Flag(
+        name: .long,
+        help: "Do not flush the restored tree to disk before swapping it in (faster on a busy disk; still atomic).")
+    var noFsync = false
+
     @OptionGroup var cache: CacheDirectoryOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let command = CacheCommands.Restore(
             path: path, key: key, restoreKeys: restoreKeys, cacheDirectory: cache.directory,
-            failOnCacheMiss: failOnCacheMiss, lookupOnly: lookupOnly)
+            failOnCacheMiss: failOnCacheMiss, lookupOnly: lookupOnly, sync: !noFsync)
         let context = output.context
         try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
     }

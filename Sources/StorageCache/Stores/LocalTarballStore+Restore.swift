@@ -52,7 +52,7 @@ extension LocalTarballStore {
             }
             let summary: TarballSummary
             do {
-                summary = try TarballReader().extract(
+                summary = try TarballReader(syncBeforeSwap: syncRestoredTree).extract(
                     archive: path, into: destination, expectedSHA256: entry.sha256)
             } catch {
                 switch error.code {

@@ -21,6 +21,10 @@ public struct LocalTarballStore: TarballStore {
     public let directory: CacheDirectory
     /// The limits applied after each save and by ``prune(policy:)``.
     public let eviction: EvictionPolicy
+    /// Whether a restore flushes the extracted tree to disk before swapping it in (on by default). Off is
+    /// faster on a busy disk; a killed process still leaves the old tree or the new one, but a power loss right
+    /// after a restore may leave empty files.
+    public let syncRestoredTree: Bool
     package let logger: Logger
     package let now: @Sendable () -> Date
     package let lock: CacheLock
@@ -29,13 +33,14 @@ public struct LocalTarballStore: TarballStore {
     /// A store in `directory` (default: ``CacheDirectory/defaultRoot(environment:)``). `now` is the clock used
     /// for creation and last-use times (tests move it).
     public init(
-        directory: String? = nil, eviction: EvictionPolicy = EvictionPolicy(),
+        directory: String? = nil, eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "storage-cache.local"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         let directory = CacheDirectory(root: directory ?? CacheDirectory.defaultRoot(environment: environment))
         self.directory = directory
         self.eviction = eviction
+        self.syncRestoredTree = syncRestoredTree
         self.logger = logger
         self.now = now
         self.lock = CacheLock(path: directory.lockPath)

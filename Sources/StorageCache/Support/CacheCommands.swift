@@ -49,10 +49,11 @@ public enum CacheCommands {
         public var cacheDirectory: String?
         public var failOnCacheMiss: Bool
         public var lookupOnly: Bool
+        public var sync: Bool
 
         public init(
             path: String, key: String, restoreKeys: [String], cacheDirectory: String?, failOnCacheMiss: Bool,
-            lookupOnly: Bool
+            lookupOnly: Bool, sync: Bool = true
         ) {
             self.path = path
             self.key = key
@@ -60,12 +61,13 @@ public enum CacheCommands {
             self.cacheDirectory = cacheDirectory
             self.failOnCacheMiss = failOnCacheMiss
             self.lookupOnly = lookupOnly
+            self.sync = sync
         }
 
         public func run(_ context: CommandContext) async throws(StoreError) -> ExitStatus {
             try CacheKey.validate(key, name: "--key")
             for restoreKey in restoreKeys { try CacheKey.validate(restoreKey, name: "--restore-keys") }
-            let store = LocalTarballStore(directory: cacheDirectory, logger: context.logger)
+            let store = LocalTarballStore(directory: cacheDirectory, syncRestoredTree: sync, logger: context.logger)
             let outcome: CacheOutcome
             if lookupOnly {
                 let result = try await store.lookup(key: key, restoreKeys: restoreKeys)
