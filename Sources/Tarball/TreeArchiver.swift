@@ -54,12 +54,13 @@ struct TreeArchiver {
         var status = archive_write_set_format_pax(archive)
         switch options.compression {
         case .zstd(let level, let threads):
-            let workers = threads > 0 ? threads : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
             status = min(status, archive_write_add_filter_zstd(archive))
             status = min(status, archive_write_set_filter_option(archive, "zstd", "compression-level", "\(level)"))
-            // Always multithreaded (even with one worker): zstd's multithreaded output does not depend on the
-            // number of workers, so the bytes stay the same from one machine to another.
-            status = min(status, archive_write_set_filter_option(archive, "zstd", "threads", "\(workers)"))
+            // threads 0: zstd's single-threaded mode, the fastest and smallest on the trees measured here (see
+            // TarballCompression). N >= 1 workers: multithreaded framing, whose bytes do not depend on N.
+            if threads > 0 {
+                status = min(status, archive_write_set_filter_option(archive, "zstd", "threads", "\(threads)"))
+            }
         case .gzip(let level):
             status = min(status, archive_write_add_filter_gzip(archive))
             status = min(status, archive_write_set_filter_option(archive, "gzip", "compression-level", "\(level)"))
