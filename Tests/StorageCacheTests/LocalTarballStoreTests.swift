@@ -172,6 +172,32 @@ struct LocalTarballStoreTests {
         }
     }
 
+    @Test func aCacheInsideTheSavedTreeIsNotArchived() async throws {
+        let source = scratch.sub("home")
+        try TreeFixture.labelled(source, "home")
+        var before = TreeFixture.fingerprint(source)
+        before?[".cache"] = "dir"  // the cache's parent stays, empty
+        let inner = LocalTarballStore(directory: source + "/.cache/storage-cache", syncRestoredTree: false)
+        let saved = try await inner.save(directory: source, key: "home", options: SaveOptions())
+        #expect(saved.files == 2)
+        let destination = scratch.sub("dst")
+        _ = try await inner.restore(key: "home", into: destination)
+        #expect(TreeFixture.fingerprint(destination) == before)
+    }
+
+    @Test func aDamagedIndexReadsAsEmptyAndIsSetAside() async throws {
+        try await save("a", as: "a")
+        let index = store.directory.root + "/index.json"
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: index))
+        #expect(try await store.entries().isEmpty)
+        #expect(try await store.restore(key: "a", into: scratch.sub("dst")).outcome == .miss)
+        try await save("b", as: "b")
+        #expect(try await store.entries().map(\.key) == ["b"])
+        #expect(FileManager.default.fileExists(atPath: index + ".damaged"))
+        let archives = try FileManager.default.contentsOfDirectory(atPath: store.directory.root + "/entries")
+        #expect(archives.count == 1, "the unindexed archive of 'a' was removed")
+    }
+
     @Test func restoreKeysSplitOnNewlines() {
         #expect(CacheKey.splitRestoreKeys(["a-\n  b- \n\n", "c-"]) == ["a-", "b-", "c-"])
     }

@@ -17,16 +17,16 @@ package struct CacheIndexFile: Sendable {
         self.logger = logger
     }
 
-    /// The current index; empty when there is none. An unreadable index is set aside and treated as empty
-    /// (its archives then become orphans that maintenance removes).
-    package func load() throws(StoreError) -> CacheIndex {
+    /// The current index; empty when there is none. An unreadable index reads as empty (its archives then become
+    /// orphans that maintenance removes); with `setAsideDamaged` (only under the lock) it is also renamed to
+    /// `index.json.damaged` for inspection.
+    package func load(setAsideDamaged: Bool = false) throws(StoreError) -> CacheIndex {
         guard let bytes = try FileSystem.readFile(directory.indexPath) else { return CacheIndex() }
         do {
             return try Self.decoder.decode(CacheIndex.self, from: Data(bytes))
         } catch {
-            let aside = directory.indexPath + ".damaged"
-            logger.warning("cache index \(directory.indexPath) is damaged (\(error)); starting an empty index")
-            try? FileSystem.move(directory.indexPath, to: aside)
+            logger.warning("cache index \(directory.indexPath) is damaged (\(error)); treating the cache as empty")
+            if setAsideDamaged { try? FileSystem.move(directory.indexPath, to: directory.indexPath + ".damaged") }
             return CacheIndex()
         }
     }

@@ -4,20 +4,25 @@ extension LocalTarballStore {
     public func lookup(key: String, restoreKeys: [String]) async throws(StoreError) -> LookupResult {
         try CacheKey.validate(key)
         let stopwatch = Stopwatch()
-        guard let match = try indexFile.load().match(key: key, restoreKeys: restoreKeys) else {
-            return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
-        }
-        let entry = match.entry
-        if let problem = sizeProblem(entry) {
-            discard(entry, reason: problem)
+        for _ in 0..<3 {
+            guard let match = try indexFile.load().match(key: key, restoreKeys: restoreKeys) else {
+                return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
+            }
+            let entry = match.entry
+            if let problem = sizeProblem(entry) {
+                // Replaced or evicted by another process since the index was read: look again.
+                if FileSystem.fileSize(directory.entryPath(entry.file)) == nil && indexChanged(for: entry) { continue }
+                discard(entry, reason: problem)
+                return LookupResult(
+                    outcome: .corrupted, key: key, matchedKey: entry.key, exactMatch: match.exact, bytes: entry.size,
+                    files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds,
+                    message: "cache entry '\(entry.key)' is damaged (\(problem)); removed it")
+            }
             return LookupResult(
-                outcome: .corrupted, key: key, matchedKey: entry.key, exactMatch: match.exact, bytes: entry.size,
-                files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds,
-                message: "cache entry '\(entry.key)' is damaged (\(problem)); removed it")
+                outcome: .hit, key: key, matchedKey: entry.key, exactMatch: match.exact, bytes: entry.size,
+                files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds)
         }
-        return LookupResult(
-            outcome: .hit, key: key, matchedKey: entry.key, exactMatch: match.exact, bytes: entry.size,
-            files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds)
+        throw StoreError(code: .io, message: "cache entries for '\(key)' kept changing while looking up; try again")
     }
 
     public func restore(

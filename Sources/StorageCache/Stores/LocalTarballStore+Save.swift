@@ -28,6 +28,11 @@ extension LocalTarballStore {
         let suffix = Self.fileSuffix(options.tarball.compression)
         let temporary = directory.temporaryPath + "/" + FileSystem.uniqueName(prefix: "save", suffix: suffix)
         defer { FileSystem.removeFile(temporary) }
+        var options = options
+        if directory.root.hasPrefix(source + "/") {
+            // The cache lives inside the saved tree: never archive the cache (or the archive being written) itself.
+            options.tarball.excludes.append(String(directory.root.dropFirst(source.count)) + "/")
+        }
         let summary = try writeArchive(source: source, to: temporary, options: options)
         logger.debug("archived \(source): \(summary.files) files, \(summary.compressedBytes) bytes")
 

@@ -56,7 +56,7 @@ public struct LocalTarballStore: TarballStore {
     package func updateIndex<T>(_ body: (inout CacheIndex) throws(StoreError) -> T) throws(StoreError) -> T {
         try directory.prepare()
         return try lock.withLock { () throws(StoreError) -> T in
-            var index = try indexFile.load()
+            var index = try indexFile.load(setAsideDamaged: true)
             let before = index
             let result = try body(&index)
             if index != before { try indexFile.store(index) }

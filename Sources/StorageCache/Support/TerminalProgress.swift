@@ -4,7 +4,7 @@ import Synchronization
 /// time. Does nothing otherwise (non-interactive runs print only their one-line result).
 public final class TerminalProgress: Sendable {
     private struct State {
-        var progress = TransferProgress(phase: "working", bytes: 0)
+        var progress = TransferProgress(phase: "starting", bytes: 0)
         var frame = 0
         var finished = false
     }
