@@ -137,6 +137,13 @@ enum LocalTree {
         try Data("seed \(seed)\n".utf8).write(to: URL(fileURLWithPath: root + "/label.txt"))
     }
 
+    /// One SHA-256 over the whole fingerprint, with the entry count: compact enough for a failure message.
+    static func digest(_ root: String) -> String? {
+        guard let fingerprint = fingerprint(root) else { return nil }
+        let lines = fingerprint.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)" }.joined(separator: "\n")
+        return "\(fingerprint.count) entries, sha256 " + Digest.sha256Hex(Array(lines.utf8)).prefix(16)
+    }
+
     /// `relative path → SHA-256` (directories: "dir", symlinks: "link → target"); `nil` when `root` is missing.
     static func fingerprint(_ root: String) -> [String: String]? {
         var isDirectory: ObjCBool = false

@@ -32,8 +32,8 @@ struct LocalConcurrencyTests {
             #expect(try await store.verify().allSatisfy { $0.problem == nil })
             let destination = scratch.sub("dst")
             #expect(try await store.restore(key: key, into: destination).outcome == .hit)
-            let restored = LocalTree.fingerprint(destination)
-            #expect(trees.contains { LocalTree.fingerprint($0) == restored })
+            let restored = LocalTree.digest(destination)
+            #expect(trees.contains { LocalTree.digest($0) == restored })
         }
         let archives = try FileManager.default.contentsOfDirectory(atPath: cache + "/entries")
         #expect(archives.count == 3, "no orphaned archives: \(archives)")

@@ -69,8 +69,8 @@ struct LocalKillTests {
         for entry in try await store.entries() {
             let destination = scratch.sub("check")
             #expect(try await store.restore(key: entry.key, into: destination).outcome == .hit)
-            let restored = LocalTree.fingerprint(destination)
-            #expect(trees.contains { LocalTree.fingerprint($0) == restored }, "entry \(entry.key)")
+            let restored = LocalTree.digest(destination)
+            #expect(trees.contains { LocalTree.digest($0) == restored }, "entry \(entry.key)")
         }
         let after = try CLIBinary.run(
             ["save", "--path", treeB, "--key", "after-kills", "--cache-dir", cache], home: scratch.path)
@@ -86,12 +86,12 @@ struct LocalKillTests {
         for (tree, key) in [(treeA, "tree-a"), (treeB, "tree-b")] {
             _ = try timed(["save", "--path", tree, "--key", key, "--cache-dir", cache])
         }
-        let fingerprints = ["tree-a": LocalTree.fingerprint(treeA), "tree-b": LocalTree.fingerprint(treeB)]
+        let fingerprints = ["tree-a": LocalTree.digest(treeA), "tree-b": LocalTree.digest(treeB)]
         let destination = scratch.sub("agent/storage")
         var current = "tree-a"
         let duration = try timed(
             ["restore", "--path", destination, "--key", current, "--cache-dir", cache, "--no-fsync"])
-        #expect(LocalTree.fingerprint(destination) == fingerprints[current])
+        #expect(LocalTree.digest(destination) == fingerprints[current])
 
         var landed = 0
         var swapped = 0
@@ -102,7 +102,7 @@ struct LocalKillTests {
                 ["restore", "--path", destination, "--key", target, "--cache-dir", cache]
                 + (round % 4 == 0 ? [] : ["--no-fsync"])
             if try runAndKill(arguments, maxDelay: duration * 1.2 + 0.02) { landed += 1 }
-            let now = LocalTree.fingerprint(destination)
+            let now = LocalTree.digest(destination)
             if now == fingerprints[target] {
                 current = target
                 swapped += 1
@@ -116,7 +116,7 @@ struct LocalKillTests {
         // A restore after all that still works and yields the new tree exactly.
         let target = current == "tree-a" ? "tree-b" : "tree-a"
         _ = try timed(["restore", "--path", destination, "--key", target, "--cache-dir", cache, "--no-fsync"])
-        #expect(LocalTree.fingerprint(destination) == fingerprints[target])
+        #expect(LocalTree.digest(destination) == fingerprints[target])
         _ = swapped
     }
 }
