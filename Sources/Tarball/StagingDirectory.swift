@@ -25,6 +25,9 @@ struct StagingDirectory {
         if let info = Posix.lstatPath(target), (info.st_mode & S_IFMT) == S_IFLNK, let real = Posix.realPath(target) {
             target = real
         }
+        if let info = Posix.lstatPath(target), (info.st_mode & S_IFMT) != S_IFDIR {
+            throw TarballError(code: .notADirectory, message: "\(destination) exists and is not a directory")
+        }
         let base = Posix.basename(of: target)
         guard !base.isEmpty, base != Array(".".utf8), base != Array("..".utf8), base != Array("/".utf8) else {
             throw TarballError(code: .notADirectory, message: "\(destination) cannot be replaced: name it by its path")

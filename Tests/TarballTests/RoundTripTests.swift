@@ -68,6 +68,21 @@ import Testing
         #expect(Tree.exists(fresh + "/f"))
     }
 
+    @Test func extractOntoAFileIsRefusedAndLeavesTheFile() throws {
+        let scratch = try Scratch()
+        let source = scratch.sub("source")
+        try Tree.write(source + "/f", "x")
+        let archive = scratch.sub("out.tar.zst")
+        _ = try TarballWriter().write(directory: source, to: archive)
+        try Tree.write(scratch.sub("file"), "not a directory")
+        let error = #expect(throws: TarballError.self) {
+            _ = try TarballReader().extract(archive: archive, into: scratch.sub("file"))
+        }
+        #expect(error?.code == .notADirectory)
+        #expect(try String(contentsOfFile: scratch.sub("file"), encoding: .utf8) == "not a directory")
+        #expect(Tree.stagingLeftovers(scratch.path).isEmpty)
+    }
+
     @Test func tarballWrittenInsideTheTreeDoesNotContainItself() throws {
         let scratch = try Scratch()
         let source = scratch.sub("source")
