@@ -43,6 +43,7 @@ public struct TarballReader: Sendable {
                     message:
                         "the archive \(path) has SHA-256 \(summary.sha256), expected \(expectedSHA256.lowercased())")
             }
+            staging.applyRootMode()
             if syncBeforeSwap { try staging.sync() }
             try staging.swapIn()
             return summary
