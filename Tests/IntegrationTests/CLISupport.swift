@@ -31,6 +31,9 @@ enum CLIBinary {
         }
     }
 
+    /// runuser(1), to run the binary as an unprivileged user when the tests run as root.
+    static let runuser = "/usr/sbin/runuser"
+
     /// An environment that keeps the real `~/.cache` out of reach.
     static func environment(home: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -40,11 +43,16 @@ enum CLIBinary {
         return environment
     }
 
-    /// Runs the binary to completion.
-    static func run(_ arguments: [String], home: String) throws -> Run {
+    /// Runs the binary to completion; as `user` (through runuser, when root) if given.
+    static func run(_ arguments: [String], home: String, user: String? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(fileURLWithPath: runuser)
+            process.arguments = ["-u", user, "--", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         process.environment = environment(home: home)
         let out = Pipe()
         let err = Pipe()

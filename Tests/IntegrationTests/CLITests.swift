@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite("storage-cache CLI: exit codes, --json, round trips")
 struct CLITests {
     let scratch: LocalScratch
@@ -126,6 +130,22 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: destination))
         let list = try run(["cache", "list", "--cache-dir", cache, "--json"])
         #expect(try list.json()["count"] as? Int == 0)
+    }
+
+    @Test(
+        .enabled(
+            if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: CLIBinary.runuser),
+            "root ignores permissions; needs runuser to drop to nobody"))
+    func anUnwritableCacheDirectoryExits4() throws {
+        let readOnly = scratch.sub("read-only-cache")
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true)
+        chmod(readOnly, 0o555)
+        chmod(scratch.path, 0o755)
+        let user = getuid() == 0 ? "nobody" : nil
+        let result = try CLIBinary.run(
+            ["save", "--path", source, "--key", "k", "--cache-dir", readOnly], home: scratch.path, user: user)
+        #expect(result.status == 4, "\(result.stderr)")
+        #expect(result.stderr.contains("Permission denied"))
     }
 
     @Test func archiveCreateListExtractForDebugging() throws {
