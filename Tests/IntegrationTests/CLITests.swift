@@ -79,7 +79,7 @@ struct CLITests {
 
         let destination = scratch.sub("restored/state")
         let restored = try run([
-            "restore", "--path", destination, "--key", "v2-linux", "--restore-keys", "v1-", "--cache-dir", cache,
+            "restore", "--path", destination, "--key", "v2-linux", "--restore-keys", "v2-\nv1-", "--cache-dir", cache,
             "--json",
         ])
         #expect(restored.status == 0, "\(restored.stderr)")
