@@ -23,8 +23,8 @@ struct LocalKillTests {
         treeB = scratch.sub("tree-b")
         // Big enough that kills land mid-operation (a save takes ~0.1 s here, a restore ~0.5 s), small enough to
         // keep 2 x 20 rounds quick.
-        try LocalTree.generate(treeA, seed: 21, files: 800, blobBytes: 3 << 20)
-        try LocalTree.generate(treeB, seed: 22, files: 700, blobBytes: 4 << 20)
+        try LocalTree.generate(treeA, seed: 21, files: 600, blobBytes: 3 << 20)
+        try LocalTree.generate(treeB, seed: 22, files: 500, blobBytes: 4 << 20)
     }
 
     /// Runs `arguments`, kills the process after a random delay in `0..<maxDelay` seconds, and returns whether the
@@ -97,10 +97,10 @@ struct LocalKillTests {
         var swapped = 0
         for round in 0..<Self.rounds {
             let target = current == "tree-a" ? "tree-b" : "tree-a"
-            // Most rounds skip the flush (syncfs takes seconds on a busy shared disk); every fourth keeps it.
+            // Most rounds skip the flush (syncfs takes seconds on a busy shared disk); every tenth keeps it.
             let arguments =
                 ["restore", "--path", destination, "--key", target, "--cache-dir", cache]
-                + (round % 4 == 0 ? [] : ["--no-fsync"])
+                + (round % 10 == 0 ? [] : ["--no-fsync"])
             if try runAndKill(arguments, maxDelay: duration * 1.2 + 0.02) { landed += 1 }
             let now = LocalTree.digest(destination)
             if now == fingerprints[target] {
