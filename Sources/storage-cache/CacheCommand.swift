@@ -5,7 +5,7 @@ struct CacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Inspect and prune the local cache directory.",
-        subcommands: [ListCommand.self, PruneCommand.self]
+        subcommands: [ListCommand.self, PruneCommand.self, VerifyCommand.self]
     )
 
     struct ListCommand: AsyncParsableCommand {
@@ -32,6 +32,20 @@ struct CacheCommand: AsyncParsableCommand {
 
         func run() async throws {
             let command = CacheCommands.Prune(cacheDirectory: cache.directory, eviction: eviction.policy)
+            let context = output.context
+            try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
+        }
+    }
+
+    struct VerifyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify", abstract: "Check every entry's size and SHA-256 (exit 5 when one is damaged).")
+
+        @OptionGroup var cache: CacheDirectoryOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let command = CacheCommands.Verify(cacheDirectory: cache.directory)
             let context = output.context
             try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
         }

@@ -124,12 +124,18 @@ struct CLITests {
         try data.write(to: URL(fileURLWithPath: archive))
         let destination = scratch.sub("dst")
 
+        let verified = try run(["cache", "verify", "--cache-dir", cache, "--json"])
+        #expect(verified.status == 5)
+        let damaged = try #require(try verified.json()["damaged"] as? [[String: Any]])
+        #expect(damaged.first?["key"] as? String == "k")
+
         let restored = try run(["restore", "--path", destination, "--key", "k", "--cache-dir", cache, "--json"])
         #expect(restored.status == 5)
         #expect(try restored.json()["outcome"] as? String == "corrupted")
         #expect(!FileManager.default.fileExists(atPath: destination))
         let list = try run(["cache", "list", "--cache-dir", cache, "--json"])
         #expect(try list.json()["count"] as? Int == 0)
+        #expect(try run(["cache", "verify", "--cache-dir", cache]).status == 0)
     }
 
     @Test(

@@ -155,4 +155,30 @@ public enum CacheCommands {
             return .success
         }
     }
+
+    /// `storage-cache cache verify`: reads every archive and checks its size and SHA-256 against the index.
+    public struct Verify: Sendable {
+        public var cacheDirectory: String?
+
+        public init(cacheDirectory: String?) {
+            self.cacheDirectory = cacheDirectory
+        }
+
+        struct Report: Encodable {
+            var cacheDir: String
+            var checked: Int
+            var damaged: [EntryVerification]
+        }
+
+        public func run(_ context: CommandContext) async throws(StoreError) -> ExitStatus {
+            let store = LocalTarballStore(directory: cacheDirectory, logger: context.logger)
+            let results = try await store.verify()
+            let damaged = results.filter { $0.problem != nil }
+            let report = Report(cacheDir: store.directory.root, checked: results.count, damaged: damaged)
+            var lines = ["verified \(results.count) entr\(results.count == 1 ? "y" : "ies"): \(damaged.count) damaged"]
+            lines += damaged.map { "  \($0.key): \($0.problem ?? "")" }
+            context.output.emit(report, line: lines.joined(separator: "\n"))
+            return damaged.isEmpty ? .success : .dataIntegrity
+        }
+    }
 }
