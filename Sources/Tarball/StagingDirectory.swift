@@ -25,6 +25,9 @@ struct StagingDirectory {
         if let info = Posix.lstatPath(target), (info.st_mode & S_IFMT) == S_IFLNK, let real = Posix.realPath(target) {
             target = real
         }
+        if let info = Posix.lstatPath(target), (info.st_mode & S_IFMT) != S_IFDIR {
+            throw TarballError(code: .notADirectory, message: "\(destination) exists and is not a directory")
+        }
         let base = Posix.basename(of: target)
         guard !base.isEmpty, base != Array(".".utf8), base != Array("..".utf8), base != Array("/".utf8) else {
             throw TarballError(code: .notADirectory, message: "\(destination) cannot be replaced: name it by its path")
@@ -64,13 +67,22 @@ struct StagingDirectory {
         }
     }
 
+    /// Creates the staging directory, private until the swap (see ``applyRootMode()``).
     func create() throws(TarballError) {
-        guard Posix.withCString(path, { mkdir($0, 0o755) }) == 0 else {
+        guard Posix.withCString(path, { mkdir($0, 0o700) }) == 0 else {
             throw TarballError(
                 code: .io,
                 message: "cannot create the staging directory \(String(pathBytes: path)): "
                     + Posix.describe(errno))
         }
+    }
+
+    /// Gives the staging root the mode it should have once swapped in: the destination's current mode, 0755 for
+    /// a new one. A restore never widens who may read the tree.
+    func applyRootMode() {
+        var mode: mode_t = 0o755
+        if let info = Posix.lstatPath(destination), (info.st_mode & S_IFMT) == S_IFDIR { mode = info.st_mode & 0o7777 }
+        _ = Posix.withCString(path) { chmod($0, mode) }
     }
 
     /// Flushes the file system holding the staging tree.

@@ -48,6 +48,7 @@ public struct TarballReader: Sendable {
                         "the archive \(path) has SHA-256 \(summary.sha256), expected \(expectedSHA256.lowercased())")
             }
             try verify?(String(pathBytes: staging.path))
+            staging.applyRootMode()
             if syncBeforeSwap { try staging.sync() }
             try staging.swapIn()
             return summary

@@ -52,6 +52,45 @@ import Testing
         #expect(Tree.stagingLeftovers(scratch.path).isEmpty)
     }
 
+    @Test func extractKeepsThePrivateModeOfAnExistingDestination() throws {
+        let scratch = try Scratch()
+        let source = scratch.sub("source")
+        try Tree.write(source + "/f", "x")
+        let archive = scratch.sub("out.tar.zst")
+        _ = try TarballWriter().write(directory: source, to: archive)
+        let destination = scratch.sub("dest")
+        try Tree.mkdir(destination, mode: 0o700)
+        _ = try TarballReader().extract(archive: archive, into: destination)
+        #expect(Tree.mode(destination) == 0o700)
+        let fresh = scratch.sub("fresh/nested/dest")
+        _ = try TarballReader().extract(archive: archive, into: fresh)
+        #expect(Tree.mode(fresh) == 0o755)
+        #expect(Tree.exists(fresh + "/f"))
+    }
+
+    @Test func extractOntoAFileIsRefusedAndLeavesTheFile() throws {
+        let scratch = try Scratch()
+        let source = scratch.sub("source")
+        try Tree.write(source + "/f", "x")
+        let archive = scratch.sub("out.tar.zst")
+        _ = try TarballWriter().write(directory: source, to: archive)
+        try Tree.write(scratch.sub("file"), "not a directory")
+        let error = #expect(throws: TarballError.self) {
+            _ = try TarballReader().extract(archive: archive, into: scratch.sub("file"))
+        }
+        #expect(error?.code == .notADirectory)
+        #expect(try String(contentsOfFile: scratch.sub("file"), encoding: .utf8) == "not a directory")
+        #expect(Tree.stagingLeftovers(scratch.path).isEmpty)
+    }
+
+    @Test func tarballWrittenInsideTheTreeDoesNotContainItself() throws {
+        let scratch = try Scratch()
+        let source = scratch.sub("source")
+        try Tree.write(source + "/f", "x")
+        _ = try TarballWriter().write(directory: source, to: source + "/self.tar.zst")
+        #expect(try TarballReader().list(archive: source + "/self.tar.zst") == ["f"])
+    }
+
     @Test func gzipAndUncompressedRoundTrip() throws {
         let scratch = try Scratch()
         let source = scratch.sub("source")
