@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct StorageCacheCommand: AsyncParsableCommand {
@@ -13,7 +14,23 @@ struct StorageCacheCommand: AsyncParsableCommand {
         ]
     )
 
+    /// Parses and runs the command; a usage error (unknown flag, missing value) exits 2 as the README says,
+    /// not ArgumentParser's 64.
     static func main() async {
-        await main(SyncCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
+        do {
+            var command = try parseAsRoot(SyncCommand.rewrite(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
     }
 }

@@ -269,6 +269,14 @@ struct SyncCLITests {
         }
     }
 
+    @Test func anUnknownFlagExitsTwo() async throws {
+        try await S3TestEnvironment.withTemporaryDirectory { dir in
+            let output = try Self.run(["sync", "push", "--no-such-flag"], environment: Self.environment(home: dir))
+            #expect(output.status == 2)
+            #expect(output.stderr.contains("--no-such-flag"))
+        }
+    }
+
     @Test func aBadBooleanInputExitsTwoNamingTheInput() async throws {
         try await S3TestEnvironment.withTemporaryDirectory { dir in
             let output = try Self.run(
