@@ -22,4 +22,5 @@ struct StorageCacheCommand: AsyncParsableCommand {
             RunCommand.self,
         ]
     )
+
 }
