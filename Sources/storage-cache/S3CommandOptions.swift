@@ -45,12 +45,25 @@ struct S3CommandOptions: ParsableArguments {
                 S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
             }
         let logger = makeLogger()
+        return S3ClientFactory.make(
+            configuration: S3ClientConfiguration(region: region, endpoint: resolvedEndpoint), concurrency: concurrency,
+            logger: logger
+        ) { _ in
+            S3CLICredentials.provider(profile: profile ?? environment["AWS_PROFILE"], logger: logger)
+        }
+    }
+}
+
+/// How the CLI builds an ``S3Client``: one HTTP client sized for `concurrency`, credentials from `credentials`.
+enum S3ClientFactory {
+    static func make(
+        configuration: S3ClientConfiguration, concurrency: Int, logger: Logger,
+        credentials: (HTTPClient) -> any CredentialProvider
+    ) -> S3Client {
         var http = HTTPClientConfiguration()
         http.maxConcurrentRequests = max(concurrency, 8)
-        return S3Client(
-            configuration: S3ClientConfiguration(region: region, endpoint: resolvedEndpoint),
-            credentials: S3CLICredentials.provider(profile: profile ?? environment["AWS_PROFILE"], logger: logger),
-            http: HTTPClient(configuration: http, logger: logger), logger: logger)
+        let client = HTTPClient(configuration: http, logger: logger)
+        return S3Client(configuration: configuration, credentials: credentials(client), http: client, logger: logger)
     }
 }
 

@@ -11,7 +11,7 @@ extension StorageCacheCommand {
     /// Runs the command line with the documented exit codes: a bad flag or value exits 2 (not swift-argument-
     /// parser's 64) with a message naming the flag; commands exit with the status they throw as `ExitCode`.
     static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = SyncCommand.rewrite(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -17,6 +17,8 @@ struct StorageCacheCommand: AsyncParsableCommand {
             CacheCommand.self,
             ArchiveCommand.self,
             S3Command.self,
+            SyncCommand.self,
+            StatusCommand.self,
         ]
     )
 }
