@@ -10,7 +10,7 @@ extension CacheCoordinator {
         try CacheKey.validate(settings.key, name: "key")
         guard FileSystem.isDirectory(settings.storagePath) else {
             throw StoreError(
-                code: .invalidInput, message: "storage-path \(settings.storagePath) is not a directory")
+                code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
         }
         async let primaryResult = savePrimary()
         async let s3Result = pushS3()

@@ -1,5 +1,7 @@
-/// What ``CacheCoordinator/save()`` did: the primary's ``SaveResult`` and the S3 push, side by side.
-public struct CacheSaveReport: Sendable, Codable, Equatable {
+/// What ``CacheCoordinator/save()`` did: the primary's ``SaveResult`` and the S3 push, side by side. As JSON the
+/// primary result's fields (`outcome`, `key`, `files`, `bytes`, …) stay at the top level, as a local `save` prints
+/// them, next to `primaryStore`, `s3` and `warnings`; `duration` is the whole save's.
+public struct CacheSaveReport: Sendable, Encodable, Equatable {
     /// The S3 half of a save.
     public struct S3Part: Sendable, Codable, Equatable {
         /// `pushed`, `unchanged` (nothing to commit) or `failed`.
@@ -65,6 +67,21 @@ public struct CacheSaveReport: Sendable, Codable, Equatable {
         self.s3 = s3
         self.duration = duration
         self.warnings = warnings
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case key, source, primaryStore, s3, duration, warnings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try primary?.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(source, forKey: .source)
+        try container.encodeIfPresent(primaryStore, forKey: .primaryStore)
+        try container.encodeIfPresent(s3, forKey: .s3)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(warnings, forKey: .warnings)
     }
 
     /// Whether the S3 half failed.
