@@ -18,6 +18,8 @@ public struct RunnerIO: Sendable {
     public let summaryFile: String?
     /// The secrets to mask and redact.
     public let secrets: Secrets
+    /// Whether a launcher printed the masks already (`STORAGE_CACHE_SECRETS_MASKED=true`).
+    public let alreadyMasked: Bool
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         isActions = environment["GITHUB_ACTIONS"] == "true"
@@ -29,11 +31,12 @@ public struct RunnerIO: Sendable {
         stateFile = file("GITHUB_STATE")
         summaryFile = file("GITHUB_STEP_SUMMARY")
         secrets = Secrets(environment: environment)
+        alreadyMasked = environment["STORAGE_CACHE_SECRETS_MASKED"] == "true"
     }
 
     /// The `::add-mask::` lines for every secret (empty outside Actions). Print them before anything else.
     public var maskCommands: [String] {
-        isActions ? secrets.values.map(WorkflowCommand.addMask) : []
+        isActions && !alreadyMasked ? secrets.values.map(WorkflowCommand.addMask) : []
     }
 
     /// `name<<DELIMITER\nvalue\nDELIMITER\n`, with a random delimiter that does not occur in `value` (the
