@@ -99,12 +99,13 @@ enum SyncCLI {
         }
     }
 
-    /// `text` with any secret of the environment (secret key, session token) replaced by `<redacted>`.
+    /// `text` with any secret of the environment (secret key, session token) replaced by `<redacted>`: a second line
+    /// of defence, as messages are built secret-free. Short values (LocalStack's `test`) are left alone.
     static func redact(_ text: String) -> String {
         var text = text
         let environment = ProcessInfo.processInfo.environment
         for name in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] {
-            if let secret = environment[name], secret.count >= 4 {
+            if let secret = environment[name], secret.count >= 12 {  // real ones are 40+; spare "test"
                 text = text.replacingOccurrences(of: secret, with: "<redacted>")
             }
         }
