@@ -22,5 +22,4 @@ struct StorageCacheCommand: AsyncParsableCommand {
             RunCommand.self,
         ]
     )
-
 }
