@@ -14,6 +14,10 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
     /// The settings, for pending records (`nil`: none are written).
     public let settings: SyncSettings?
     private let synced = Mutex<TreeFingerprint?>(nil)
+    private let pulled = Mutex<PullResult.Source?>(nil)
+
+    /// Whether the last restore found a stored tree (a manifest, or objects to list).
+    public var restoredSomething: Bool { pulled.withLock { $0 != nil && $0 != PullResult.Source.none } }
 
     public init(engine: SyncEngine, directory: String, settings: SyncSettings? = nil) {
         self.engine = engine
@@ -23,6 +27,7 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
 
     public func restore() async throws -> RunRestoreReport {
         let result = try await engine.pull(into: directory)
+        pulled.withLock { $0 = result.source }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         synced.withLock { $0 = TreeFingerprint.of(directory) }
         let location = "s3://\(engine.location.bucket)/\(engine.location.root)"
