@@ -152,4 +152,35 @@ struct RunCommandTests {
             #expect(try first.waitForExit() == 0, "\(first.stderr)")
         }
     }
+    @Test func aFailingPeriodicSyncIsAWarningAndAPendingRecordNotTheChildsEnd() async throws {
+        try await RunFixture.with("run-fail") { fixture in
+            let go = fixture.scratch + "/go"
+            let script = """
+                while [ ! -e "$GO" ]; do sleep 0.05; done
+                echo kept > "$STORE/kept.txt"
+                while [ -e "$GO" ]; do sleep 0.05; done
+                """
+            let proxy = try SyncCLIAccessDeniedTests.Proxy(forceStatus: 0)
+            defer { proxy.stop() }
+            var arguments = fixture.arguments(["--sync-interval", "1"], ["sh", "-c", script])
+            arguments[arguments.firstIndex(of: S3TestEnvironment.endpointURL)!] = proxy.url
+            let run = try RunningCLI(arguments, environment: fixture.environment(["GO": go]), scratch: fixture.scratch)
+            try run.waitForLog("child started pid ")
+            try proxy.configure("force_status=503")  // S3 "goes away" after the restore
+            _ = FileManager.default.createFile(atPath: go, contents: nil)
+            try run.waitForLog("periodic sync failed (the command keeps running")
+            #expect(run.isRunning, "a failed sync never ends the child")
+            let queue = try String(contentsOfFile: fixture.scratch + "/state/s3_failures.json", encoding: .utf8)
+            #expect(queue.contains(fixture.store), "the failed push is in the pending queue: \(queue)")
+            try proxy.configure("force_status=0")  // back again
+            try FileManager.default.removeItem(atPath: go)
+            let status = try run.waitForExit()
+            #expect(status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("final save: synced generation 1 (1 files)"), "\(run.stderr)")
+            #expect(try await fixture.pulledFiles() == ["kept.txt": "kept\n"])
+            let after =
+                (try? String(contentsOfFile: fixture.scratch + "/state/s3_failures.json", encoding: .utf8)) ?? ""
+            #expect(!after.contains(fixture.store), "the successful final save cleared the record: \(after)")
+        }
+    }
 }
