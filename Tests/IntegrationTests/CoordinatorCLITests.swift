@@ -102,6 +102,23 @@ struct CoordinatorCLITests {
         }
     }
 
+    @Test func lookupOnlySaysWhereTheTreeWouldComeFromAndRestoresNothing() async throws {
+        try await withSetup("co-lookup") { _, dir, inputs in
+            #expect(try save(dir, inputs).status == 0)
+            let primary = try restore(dir, into: dir + "/dst", inputs, ["INPUT_LOOKUP-ONLY": "true"])
+            #expect(primary.status == 0, "\(primary.stderr)")
+            #expect(try CLI.json(primary.stdout)["source"] as? String == "primary")
+            let fresh = ["INPUT_LOOKUP-ONLY": "true", "INPUT_CACHE-DIR": dir + "/empty-cache"]
+            let s3 = try restore(dir, into: dir + "/dst", inputs, fresh)
+            #expect(s3.status == 0, "\(s3.stderr)")
+            let json = try CLI.json(s3.stdout)
+            #expect(json["source"] as? String == "s3")
+            #expect(json["files"] as? Int == 6)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/dst"))
+            #expect(try CLI.cacheKeys(dir + "/empty-cache", home: dir).isEmpty)
+        }
+    }
+
     @Test func nothingAnywhereGivesAnEmptyDirectoryAndFailOnCacheMissExits3() async throws {
         try await withSetup("co-none") { _, dir, inputs in
             let restored = try restore(dir, into: dir + "/dst", inputs)

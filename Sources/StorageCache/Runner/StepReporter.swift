@@ -43,6 +43,16 @@ public struct StepReporter: Sendable {
         output.fail(redacted)
     }
 
+    /// Runs a command body; a thrown error is reported (``fail(_:)``) and becomes its exit status.
+    public func run(_ body: () async throws(StoreError) -> ExitStatus) async -> ExitStatus {
+        do {
+            return try await body()
+        } catch {
+            fail(error)
+            return error.exitStatus
+        }
+    }
+
     /// Prints a result line (or `value` as JSON), redacted.
     public func emit<T: Encodable>(_ value: T, line: String) {
         if output.json {
