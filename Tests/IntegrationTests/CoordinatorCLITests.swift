@@ -195,6 +195,8 @@ struct CoordinatorCLITests {
         (["INPUT_S3-BUCKET": ""], "s3-bucket"),
         (["INPUT_S3-PREFIX": "../escape"], "s3-prefix"),
         (["INPUT_S3-PREFIX": "/rooted"], "s3-prefix"),
+        // A secret pasted into an input is redacted from the error (CoordinatorCLI.run checks every output).
+        (["INPUT_S3-PREFIX": "../" + CoordinatorCLI.fakeSecret], "s3-prefix"),
         (["INPUT_AGENT-IDENTITY": "slack"], "agent-identity"),
         (["INPUT_S3-ENDPOINT": "ftp://127.0.0.1:4566"], "s3-endpoint"),
         (["INPUT_S3-BACKUP": "yes"], "s3-backup"),
