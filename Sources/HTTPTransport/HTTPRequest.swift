@@ -23,6 +23,12 @@ public enum HTTPResponseDestination: Sendable {
     case memory(limit: Int)
     /// Into the file at `path`, written from `offset` (the file is created if needed and truncated to `offset`).
     /// Error responses (status ≥ 300) are kept in memory instead, so an error body never lands in the file.
+    ///
+    /// Exactly: before the request is sent the file is opened (created with mode 0644 if missing) and
+    /// truncated to `offset` bytes, whatever the outcome. A status < 300 body is then written from `offset`.
+    /// A status ≥ 300 body goes to ``HTTPResponse/body`` instead, up to its first 1 MiB (the rest is counted
+    /// in ``HTTPResponse/bytesReceived`` and dropped), and the file stays at `offset` bytes. If the transfer
+    /// fails part-way, the file holds whatever arrived before the failure.
     case file(path: String, offset: Int64)
 
     /// Memory, up to 16 MiB.

@@ -4,7 +4,8 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     /// The response's header fields (of the final response, after any `100 Continue`).
     public var headers: HTTPHeaders
-    /// The body when it went to memory (or when the status was ≥ 300 for a file destination); otherwise empty.
+    /// The body when it went to memory (or, up to its first 1 MiB, when the status was ≥ 300 for a file
+    /// destination); otherwise empty.
     public var body: [UInt8]
     /// Body bytes received, wherever they went.
     public var bytesReceived: Int64

@@ -5,7 +5,7 @@ import Testing
 @Suite("HTTPClient against a loopback server")
 struct HTTPClientTests {
     @Test func getToMemoryReturnsBodyAndCaseInsensitiveHeaders() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let client = TestSupport.client()
         let response = try await client.execute(HTTPRequest(method: "GET", url: server.url("/hello")))
         #expect(response.status == 200)
@@ -17,7 +17,7 @@ struct HTTPClientTests {
     }
 
     @Test func sendsUserAgentAndNeitherExpectNorAcceptEncoding() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let client = TestSupport.client { $0.userAgent = "storage-cache-test/1" }
         let request = HTTPRequest(
             method: "GET", url: server.url("/echo-headers"), headers: ["X-Custom": "abc", "X-Empty": ""])
@@ -30,7 +30,7 @@ struct HTTPClientTests {
     }
 
     @Test func headReturnsHeadersWithoutBody() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let client = TestSupport.client()
         let response = try await client.execute(HTTPRequest(method: "HEAD", url: server.url("/bytes?n=12345")))
         #expect(response.status == 200)
@@ -40,7 +40,7 @@ struct HTTPClientTests {
     }
 
     @Test func putStreamsAFileRangeByteExact() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = try TestSupport.randomFile(in: directory, count: 6 << 20)
@@ -51,14 +51,14 @@ struct HTTPClientTests {
             method: "PUT", url: server.url("/sha256"), body: .file(path: file.path, offset: offset, length: length),
             onProgress: { progress.record($0) })
         let response = try await TestSupport.client().execute(request)
-        let expected = try TestSupport.sha256(of: file.path, offset: offset, length: length)
+        let expected = try await TestSupport.sha256(of: file.path, offset: offset, length: length)
         #expect(response.status == 200)
         #expect(response.text == "\(expected) \(length)")
         #expect(progress.last?.sent == length)
     }
 
     @Test func postSendsInMemoryBytes() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let bytes = Array("<Delete><Object><Key>a</Key></Object></Delete>".utf8)
@@ -66,12 +66,12 @@ struct HTTPClientTests {
         try Data(bytes).write(to: file)
         let request = HTTPRequest(method: "POST", url: server.url("/sha256"), body: .bytes(bytes))
         let response = try await TestSupport.client().execute(request)
-        let expected = try TestSupport.sha256(of: file.path, offset: 0, length: Int64(bytes.count))
+        let expected = try await TestSupport.sha256(of: file.path, offset: 0, length: Int64(bytes.count))
         #expect(response.text == "\(expected) \(bytes.count)")
     }
 
     @Test func getIntoAFileAtAnOffsetKeepsThePrefixAndTruncates() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("download")
@@ -90,7 +90,7 @@ struct HTTPClientTests {
     }
 
     @Test func errorStatusWithFileDestinationKeepsBodyInMemory() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("download")
@@ -104,7 +104,7 @@ struct HTTPClientTests {
     }
 
     @Test func memoryLimitFailsWithBodyTooLarge() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let client = TestSupport.client()
         let request = HTTPRequest(method: "GET", url: server.url("/bytes?n=100000"), destination: .memory(limit: 1000))
         let error = await TestSupport.error { () async throws(HTTPTransportError) in try await client.execute(request) }
@@ -114,7 +114,7 @@ struct HTTPClientTests {
     }
 
     @Test func manyConcurrentRequestsSucceedOverFewConnections() async throws {
-        let server = try TestServer()
+        let server = try await TestServer.start()
         let client = TestSupport.client { $0.maxConcurrentRequests = 16 }
         let results = try await withThrowingTaskGroup(of: [UInt8].self) { group in
             for index in 0..<200 {

@@ -50,6 +50,31 @@ import Testing
         #expect(headers["x-amz-content-sha256"] == SigV4Signer.emptyPayloadHash)
     }
 
+    @Test func getObjectCanonicalRequestMatchesTheDocumentedOne() {
+        var headers: HTTPHeaders = [
+            "Range": "bytes=0-9", "x-amz-content-sha256": SigV4Signer.emptyPayloadHash,
+            "x-amz-date": "20130524T000000Z",
+        ]
+        headers.add(name: "User-Agent", value: "not signed")
+        let parts = SigV4URL(Self.base + "/test.txt")
+        let request = Self.signer.canonicalRequest(
+            method: "GET", parts: parts, canonicalQuery: "",
+            headers: Self.signer.canonicalHeaders(headers, host: parts.hostHeader),
+            payloadHash: SigV4Signer.emptyPayloadHash)
+        #expect(
+            request
+                == "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+                + "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+                + "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+                + "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Self.signer.stringToSign(
+                canonicalRequest: request, timestamp: "20130524T000000Z",
+                scope: Self.signer.credentialScope(day: "20130524"))
+                == "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
+                + "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972")
+    }
+
     @Test func putObjectWithStorageClassAndDate() {
         let body = Array("Welcome to Amazon S3.".utf8)
         var headers: HTTPHeaders = [
@@ -123,6 +148,21 @@ import Testing
         let url = Self.signer.presign(
             method: "GET", url: Self.base + "/test.txt", expires: 60, credentials: credentials, date: Self.date)
         #expect(url.contains("&X-Amz-SignedHeaders=host&X-Amz-Security-Token=token%2Fwith%2Bspecial%3Dchars&"))
+    }
+
+    @Test func resigningWithoutSessionTokenDropsTheOldToken() {
+        var temporary = Self.credentials
+        temporary.sessionToken = "old-token"
+        var request = HTTPRequest(method: "GET", url: Self.base + "/test.txt", headers: ["Range": "bytes=0-9"])
+        Self.signer.sign(
+            &request, payloadHash: SigV4Signer.emptyPayloadHash, credentials: temporary, date: Self.date)
+        #expect(request.headers["x-amz-security-token"] == "old-token")
+        Self.signer.sign(
+            &request, payloadHash: SigV4Signer.emptyPayloadHash, credentials: Self.credentials, date: Self.date)
+        #expect(request.headers["x-amz-security-token"] == nil)
+        #expect(request.headers.fields.filter { $0.name.lowercased() == "authorization" }.count == 1)
+        #expect(
+            Self.signature(of: request.headers) == "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
     }
 
     @Test func hostKeepsOnlyNonDefaultPorts() {

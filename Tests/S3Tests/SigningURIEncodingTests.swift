@@ -39,6 +39,12 @@ import Testing
         #expect(AWSURIEncoding.normalize("%FF", keepSlash: false) == "%FF")
     }
 
+    @Test func unsignedPayloadOnlyOverHTTPS() {
+        #expect(SigV4Signer.allowsUnsignedPayload(url: "https://b.s3.amazonaws.com/k"))
+        #expect(SigV4Signer.allowsUnsignedPayload(url: "HTTPS://b.s3.amazonaws.com/k"))
+        #expect(!SigV4Signer.allowsUnsignedPayload(url: "http://127.0.0.1:4566/b/k"))
+    }
+
     @Test func queryIsSortedByNameThenValue() {
         let signer = SigV4Signer(region: "r")
         #expect(signer.canonicalQuery("b=2&a=2&a=1&a-b=0") == "a=1&a=2&a-b=0&b=2")

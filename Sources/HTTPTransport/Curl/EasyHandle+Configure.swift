@@ -102,7 +102,8 @@ private struct OptionSetter {
     }
 
     /// The request's headers, plus `Expect:` (no `100-continue` round trip) and, for POST, `Content-Type:`
-    /// (no form-encoding default), unless the request sets them. `Content-Length` comes from the body.
+    /// (no form-encoding default), unless the request sets them. `Content-Length` comes from the body; a
+    /// `Content-Length` header must agree with it, and is passed on only where curl would not send one.
     mutating func headers(_ headers: HTTPHeaders, method: String) {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         var lines: [String] = []
@@ -113,7 +114,13 @@ private struct OptionSetter {
             guard !field.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
                 return invalid("the value of header \(field.name) contains a line break")
             }
-            if field.name.lowercased() == "content-length" { continue }
+            if field.name.lowercased() == "content-length" {
+                // It may be signed, so it must be right; curl sends its own whenever there is a body to send.
+                guard field.value == String(transfer.request.body.count) else {
+                    return invalid("the Content-Length header does not match the body")
+                }
+                if method == "POST" || method == "PUT" || !transfer.request.body.isEmpty { continue }
+            }
             lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
         }
         if headers["Expect"] == nil { lines.append("Expect:") }

@@ -1,6 +1,14 @@
 import CCurl
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The loop thread's side of ``CurlMultiLoop``: runs `curl_multi_poll`/`perform`/`info_read`, starts queued
 /// transfers as slots free up, aborts cancelled ones and resumes callers. Everything here runs on that thread.
 final class MultiLoopWorker: @unchecked Sendable {
@@ -41,7 +49,9 @@ final class MultiLoopWorker: @unchecked Sendable {
             _ = curl_multi_perform(multi, &stillRunning)
             collectFinished()
             startWaiting()
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            if curl_multi_poll(multi, nil, 0, 1000, nil) != CURLM_OK {
+                usleep(10_000)  // Never spin if polling itself fails.
+            }
         }
         tearDown()
     }

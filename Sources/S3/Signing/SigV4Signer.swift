@@ -22,6 +22,11 @@ public struct SigV4Signer: Sendable {
     /// `x-amz-content-sha256` value for a body that is not signed (only over https).
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
 
+    /// Whether ``unsignedPayload`` may be used for `url`: only over https, where TLS protects the body.
+    public static func allowsUnsignedPayload(url: String) -> Bool {
+        SigV4URL(url).scheme == "https"
+    }
+
     /// The signing algorithm's name.
     public static let algorithm = "AWS4-HMAC-SHA256"
 
@@ -56,6 +61,8 @@ public struct SigV4Signer: Sendable {
         headers.replaceOrAdd(name: "x-amz-content-sha256", value: payloadHash)
         if let token = credentials.sessionToken {
             headers.replaceOrAdd(name: "x-amz-security-token", value: token)
+        } else {
+            headers.remove(name: "x-amz-security-token")  // left from signing with earlier, temporary credentials
         }
         let parts = SigV4URL(url)
         let canonical = canonicalHeaders(headers, host: parts.hostHeader)
@@ -70,6 +77,15 @@ public struct SigV4Signer: Sendable {
             name: "Authorization",
             value: "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
                 + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)")
+    }
+
+    /// Signs `request` in place (its method, URL and headers); see ``sign(method:url:headers:payloadHash:credentials:date:)``.
+    public func sign(
+        _ request: inout HTTPRequest, payloadHash: String, credentials: AWSCredentials, date: Date = Date()
+    ) {
+        sign(
+            method: request.method, url: request.url, headers: &request.headers, payloadHash: payloadHash,
+            credentials: credentials, date: date)
     }
 
     /// A presigned URL for `method` on `url`, valid for `expires` seconds (1…604800).

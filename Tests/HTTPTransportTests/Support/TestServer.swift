@@ -7,14 +7,23 @@ final class TestServer: @unchecked Sendable {
     private let process: Process
     private let stdin: Pipe
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    let scheme: String
 
-    init() throws {
+    var base: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    /// Starts a plain HTTP server, or an HTTPS one when given a certificate and key (PEM files).
+    ///
+    /// The waiting happens off Swift's cooperative pool (2 threads here), so parallel tests do not starve it.
+    static func start(tls: (certificate: String, key: String)? = nil) async throws -> TestServer {
+        try await TestSupport.offPool { try TestServer(tls: tls) }
+    }
+
+    private init(tls: (certificate: String, key: String)?) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("test_server.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
+        process.arguments = ["python3", script.path] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin
@@ -33,6 +42,7 @@ final class TestServer: @unchecked Sendable {
             throw TestServerError.noPort
         }
         self.port = port
+        self.scheme = tls == nil ? "http" : "https"
         self.process = process
         self.stdin = stdin
     }
@@ -40,7 +50,6 @@ final class TestServer: @unchecked Sendable {
     deinit {
         try? stdin.fileHandleForWriting.close()
         process.terminate()
-        process.waitUntilExit()
     }
 
     func url(_ path: String) -> String { base + path }

@@ -27,23 +27,28 @@ enum TestSupport {
         return url
     }
 
-    /// A file of `count` pseudo-random bytes.
+    /// A file of `count` random bytes (from `/dev/urandom`).
     static func randomFile(in directory: URL, count: Int) throws -> URL {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: count)
-        for index in stride(from: 0, to: count, by: 8) {
-            let word = generator.next() as UInt64
-            for shift in 0..<min(8, count - index) {
-                bytes[index + shift] = UInt8(truncatingIfNeeded: word >> (shift * 8))
-            }
-        }
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? random.close() }
         let url = directory.appendingPathComponent("random-\(count)")
-        try Data(bytes).write(to: url)
+        try (random.readData(ofLength: count)).write(to: url)
         return url
     }
 
+    /// Runs blocking work (child processes, pipes) on a global dispatch queue instead of the cooperative pool.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
     /// SHA-256 (hex) of `length` bytes of `path` from `offset`, computed by Python's hashlib as an oracle.
-    static func sha256(of path: String, offset: Int64, length: Int64) throws -> String {
+    static func sha256(of path: String, offset: Int64, length: Int64) async throws -> String {
+        try await offPool { try sha256Blocking(of: path, offset: offset, length: length) }
+    }
+
+    private static func sha256Blocking(of path: String, offset: Int64, length: Int64) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [

@@ -1,9 +1,9 @@
 """A loopback-only HTTP/1.1 server for HTTPTransportTests.
 
 Binds 127.0.0.1 on an ephemeral port, prints the port on stdout, and exits when stdin closes (the test
-process ended). Endpoints:
+process ended). With `--tls CERT KEY` it speaks HTTPS (HTTP/1.1 only over ALPN). Endpoints:
   GET  /hello               200, "hello world", header X-Test-Header: Value-1
-  GET  /echo-headers        200, the request headers as "name: value" lines
+  *    /echo-headers        200, the method, then the request headers as "name: value" lines
   GET  /bytes?n=N           200, N bytes of the pattern i % 251 (HEAD: headers only)
   PUT|POST /sha256          reads the body, 200 "<sha256 hex> <length>"
   GET  /status/404          404, an S3-style XML error body
@@ -16,6 +16,7 @@ process ended). Endpoints:
 import hashlib
 import http.server
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -51,6 +52,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_pattern(self, n):
+        """Streams n pattern bytes in chunks (a multiple of 251 long, so the pattern runs on)."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        chunk = pattern(251 * 4096)
+        while n > 0:
+            piece = chunk[: min(n, len(chunk))]
+            self.wfile.write(piece)
+            n -= len(piece)
+
+    def echo_headers(self):
+        text = f"{self.command}\n" + "".join(f"{name}: {value}\n" for name, value in self.headers.items())
+        self.reply(200, text.encode())
+
     def route(self):
         url = urllib.parse.urlsplit(self.path)
         return url.path, urllib.parse.parse_qs(url.query)
@@ -63,10 +81,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/hello":
             self.reply(200, b"hello world", [("X-Test-Header", "Value-1")])
         elif path == "/echo-headers":
-            text = "".join(f"{name}: {value}\n" for name, value in self.headers.items())
-            self.reply(200, text.encode())
+            self.echo_headers()
         elif path == "/bytes":
-            self.reply(200, pattern(int(query["n"][0])))
+            self.send_pattern(int(query["n"][0]))
         elif path == "/status/404":
             body = b"<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code></Error>"
             self.reply(404, body, [("Content-Type", "application/xml")])
@@ -106,10 +123,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             remaining -= len(chunk)
         if path == "/sha256":
             self.reply(200, f"{digest.hexdigest()} {length - remaining}".encode())
+        elif path == "/echo-headers":
+            self.echo_headers()
         else:
             self.reply(404, b"no such endpoint")
 
     do_POST = do_PUT
+    do_DELETE = do_PUT
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -124,6 +144,11 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     server = Server(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        context.set_alpn_protocols(["http/1.1"])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()

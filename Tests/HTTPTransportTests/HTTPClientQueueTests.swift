@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTransport
+import Testing
+
+@Suite("HTTPClient queueing")
+struct HTTPClientQueueTests {
+    @Test func cancellingAQueuedRequestDoesNotWaitForASlot() async throws {
+        let server = try await TestServer.start()
+        let client = TestSupport.client { $0.maxConcurrentRequests = 1 }
+        // Holds the only slot: the server stays silent for 10 s.
+        let blocker = Task { try await client.execute(HTTPRequest(method: "GET", url: server.url("/stall"))) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        let queued = Task { try await client.execute(HTTPRequest(method: "GET", url: server.url("/hello"))) }
+        try await Task.sleep(for: .milliseconds(100))
+        queued.cancel()
+        let result = await queued.result
+        #expect(ContinuousClock.now - started < .seconds(5))
+        blocker.cancel()
+        guard case .failure(let error) = result else {
+            Issue.record("the queued request ran despite the busy slot")
+            return
+        }
+        #expect((error as? HTTPTransportError)?.code == .cancelled)
+        #expect(((await blocker.result).failure as? HTTPTransportError)?.code == .cancelled)
+    }
+
+    @Test func queuedRequestsRunInTurn() async throws {
+        let server = try await TestServer.start()
+        let client = TestSupport.client { $0.maxConcurrentRequests = 2 }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    try await client.execute(HTTPRequest(method: "GET", url: server.url("/slow?ms=400"))).status
+                }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        // Two at a time: two rounds of 400 ms, not one.
+        #expect(ContinuousClock.now - started >= .milliseconds(800))
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
