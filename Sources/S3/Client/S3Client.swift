@@ -38,7 +38,7 @@ public final class S3Client: Sendable {
         do {
             return try await credentialProvider.credentials()
         } catch {
-            throw S3Error(code: .accessDenied, message: "no AWS credentials: \(error.message)")
+            throw S3Error(code: .accessDenied, message: "no AWS credentials: \(error)")
         }
     }
 }
