@@ -141,6 +141,33 @@ struct S3ClientRoundTripTests {
         }
     }
 
+    @Test func customerKeyAndKMSEncryptionRoundTrip() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("sse", client: client) { bucket in
+            let key = S3ServerSideEncryption.customerKey((0..<32).map { UInt8($0 * 7 % 256) })
+            try await client.putObject(
+                bucket: bucket, key: "c.bin", body: .bytes(Array("customer key".utf8)),
+                options: S3PutOptions(serverSideEncryption: key))
+            do {
+                _ = try await client.getObjectBytes(bucket: bucket, key: "c.bin")
+                Issue.record("reading an SSE-C object without its key must fail")
+            } catch let error as S3Error {
+                #expect(error.status == 400)
+            }
+            let (bytes, _) = try await client.getObjectBytes(
+                bucket: bucket, key: "c.bin", options: S3GetOptions(customerKey: key))
+            #expect(bytes == Array("customer key".utf8))
+            let head = try await client.headObject(
+                bucket: bucket, key: "c.bin", options: S3GetOptions(customerKey: key))
+            #expect(head.contentLength == 12)
+
+            try await client.putObject(
+                bucket: bucket, key: "k.bin", body: .bytes([1, 2, 3]),
+                options: S3PutOptions(serverSideEncryption: .kms(keyID: "alias/storage-cache-test")))
+            #expect(try await client.headObject(bucket: bucket, key: "k.bin").serverSideEncryption == "aws:kms")
+        }
+    }
+
     @Test func missingBucketIsNotFound() async throws {
         let client = try S3TestEnvironment.makeClient()
         do {

@@ -55,6 +55,64 @@ struct S3FaultProxyTests {
         #expect(stats.requests > stats.forwarded)
     }
 
+    @Test func completeMultipartUploadAnswering200WithAnErrorIsRetried() async throws {
+        let proxy = try FaultProxy.start(seed: 5, faultRate: 0)
+        defer { proxy.stop() }
+        let client = try S3TestEnvironment.makeClient(
+            endpoint: proxy.endpoint, retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)),
+            multipartThreshold: 5 << 20, multipartPartSize: 5 << 20)
+        let bucket = S3TestEnvironment.bucketName("complete")
+        try await client.createBucket(bucket)
+        defer { Task { await S3TestEnvironment.removeBucket(bucket, client: client) } }
+        try await S3TestEnvironment.withTemporaryDirectory { directory in
+            let source = directory + "/eleven.bin"
+            try S3TestEnvironment.writeRandomFile(source, size: 11 << 20, seed: 11)
+            try await proxy.configure("complete_errors=1")
+            try await client.uploadFile(bucket: bucket, key: "eleven.bin", path: source)
+            #expect(try await proxy.stats().completeErrors == 1)
+            #expect(try await client.headObject(bucket: bucket, key: "eleven.bin").contentLength == 11 << 20)
+
+            // Three in a row exhaust the retries: the upload fails as an error, not a success.
+            try await proxy.configure("complete_errors=3")
+            do {
+                try await client.uploadFile(bucket: bucket, key: "never.bin", path: source)
+                Issue.record("a 200 with an <Error> body must not count as success")
+            } catch let error as S3Error {
+                #expect(error.s3Code == "InternalError")
+                #expect(error.status == 200)
+            }
+            await #expect(throws: S3Error.self) { try await client.headObject(bucket: bucket, key: "never.bin") }
+        }
+    }
+
+    @Test func aBucketInAnotherRegionIsFollowedOrNamed() async throws {
+        let proxy = try FaultProxy.start(seed: 6, faultRate: 0)
+        defer { proxy.stop() }
+        let direct = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("region", client: direct) { bucket in
+            try await proxy.configure("bucket_region=eu-west-1")
+            let client = try S3TestEnvironment.makeClient(endpoint: proxy.endpoint)
+            try await client.putObject(bucket: bucket, key: "r.txt", body: .bytes(Array("moved".utf8)))
+            #expect(try await client.headObject(bucket: bucket, key: "r.txt").contentLength == 5)
+            #expect(try await proxy.stats().redirects == 1, "the region is learnt once per bucket")
+
+            var configuration = client.configuration
+            configuration.followRegionRedirects = false
+            let strict = S3Client(
+                configuration: configuration, credentials: StaticCredentialProvider(S3TestEnvironment.credentials),
+                http: HTTPClient(logger: S3TestEnvironment.logger), logger: S3TestEnvironment.logger)
+            do {
+                _ = try await strict.headObject(bucket: bucket, key: "r.txt")
+                Issue.record("a wrong region must fail when redirects are not followed")
+            } catch let error as S3Error {
+                #expect(error.code == .wrongRegion)
+                #expect(error.bucketRegion == "eu-west-1")
+                #expect(error.message.contains("eu-west-1"))
+            }
+            try await proxy.configure("bucket_region=")
+        }
+    }
+
     @Test func accessDeniedIsNotRetried() async throws {
         let proxy = try FaultProxy.start(seed: 1, faultRate: 0)
         defer { proxy.stop() }
@@ -89,6 +147,8 @@ final class FaultProxy: Sendable {
         var forwarded: Int
         var faults: [String: Int]
         var forced: Int
+        var completeErrors: Int
+        var redirects: Int
         var description: String { "requests \(requests), forwarded \(forwarded), faults \(faults), forced \(forced)" }
     }
 
