@@ -34,7 +34,8 @@ import Testing
         let cases: [(String, String)] = [
             ("a b", "a%20b"), ("a+b", "a%2Bb"), ("100%", "100%25"), ("x=y&z", "x%3Dy%26z"),
             ("ünï/cødé", "%C3%BCn%C3%AF/c%C3%B8d%C3%A9"), ("*", "%2A"), ("~t", "~t"), ("semi;colon", "semi%3Bcolon"),
-            ("(p)", "%28p%29"), ("%41", "%2541"), ("dir//x/", "dir//x/"),
+            ("(p)", "%28p%29"), ("%41", "%2541"), ("dir//x/", "dir//x/"), ("a/../b/./c", "a/%2E%2E/b/%2E/c"),
+            ("..", "%2E%2E"), ("...", "..."), ("a/.hidden/..x", "a/.hidden/..x"),
         ]
         for (key, encoded) in cases {
             #expect(endpoint.url(bucket: "b", key: key) == "http://127.0.0.1:4566/b/" + encoded, "\(key)")

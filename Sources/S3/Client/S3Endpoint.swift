@@ -75,6 +75,19 @@ public struct S3Endpoint: Sendable, Equatable {
         return authority
     }
 
+    /// `key` encoded once for a URL path, `/` kept. Segments that are exactly `.` or `..` have their dots
+    /// percent-encoded (`%2E`), since HTTP clients (libcurl without `CURLOPT_PATH_AS_IS`) would otherwise
+    /// collapse them and write a different key; S3 decodes them back.
+    static func encodeKey(_ key: String) -> String {
+        key.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            switch segment {
+            case ".": "%2E"
+            case "..": "%2E%2E"
+            default: AWSURIEncoding.encode(String(segment), keepSlash: false)
+            }
+        }.joined(separator: "/")
+    }
+
     /// The full URL of `bucket`/`key` with `query` (names and values unencoded; encoded here once).
     ///
     /// The key is encoded once, keeping `/`; query items keep their order and are encoded with `/` encoded.
@@ -84,7 +97,7 @@ public struct S3Endpoint: Sendable, Equatable {
             path += AWSURIEncoding.encode(bucket, keepSlash: false)
             if key != nil { path += "/" }
         }
-        if let key { path += AWSURIEncoding.encode(key, keepSlash: true) }
+        if let key { path += Self.encodeKey(key) }
         var url = scheme + "://" + authority(for: bucket) + path
         if !query.isEmpty {
             url += "?"
