@@ -37,6 +37,19 @@ struct S3PresignTests {
         }
     }
 
+    @Test func presignedURLsWorkForKeysWithDotSegments() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("predots", client: client) { bucket in
+            for key in ["d/../up.txt", "d/./here.txt"] {
+                try await client.putObject(bucket: bucket, key: key, body: .bytes(Array(key.utf8)))
+                let url = try await client.presignedURL(bucket: bucket, key: key, expires: 60)
+                let response = try await http.execute(HTTPRequest(method: "GET", url: url))
+                #expect(response.status == 200, "\(key)")
+                #expect(response.body == Array(key.utf8))
+            }
+        }
+    }
+
     @Test func presignedPutUploadsAnObject() async throws {
         let client = try S3TestEnvironment.makeClient()
         try await S3TestEnvironment.withBucket("preput", client: client) { bucket in

@@ -42,6 +42,14 @@ import Testing
         }
     }
 
+    @Test func dotSegmentsAreSignedLiterallyButSentEscaped() throws {
+        let endpoint = try S3Endpoint.custom("http://127.0.0.1:4566")
+        #expect(endpoint.signingURL(bucket: "b", key: "a/../c") == "http://127.0.0.1:4566/b/a/../c")
+        #expect(endpoint.url(bucket: "b", key: "a/../c") == "http://127.0.0.1:4566/b/a/%2E%2E/c")
+        #expect(S3Endpoint.hasDotSegments("a/./b") && S3Endpoint.hasDotSegments(".."))
+        #expect(!S3Endpoint.hasDotSegments("a/.b/..c") && !S3Endpoint.hasDotSegments(nil))
+    }
+
     @Test func queryValuesEncodeSlashesAndReservedCharacters() throws {
         let endpoint = try S3Endpoint.custom("http://localhost:4566")
         let url = endpoint.url(

@@ -76,8 +76,11 @@ extension S3Client {
             let url = endpoint.url(bucket: operation.bucket, key: operation.key, query: operation.query)
             var headers = operation.headers
             let credentials = try await currentCredentials()
+            let signingURL =
+                S3Endpoint.hasDotSegments(operation.key)
+                ? endpoint.signingURL(bucket: operation.bucket, key: operation.key, query: operation.query) : url
             SigV4Signer(region: region).sign(
-                method: operation.method, url: url, headers: &headers, payloadHash: payloadHash,
+                method: operation.method, url: signingURL, headers: &headers, payloadHash: payloadHash,
                 credentials: credentials)
             let request = HTTPRequest(
                 method: operation.method, url: url, headers: headers, body: operation.body,
