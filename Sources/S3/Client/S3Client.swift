@@ -128,7 +128,11 @@ extension S3Client {
                     "s3 bucket is in another region", metadata: ["bucket": "\(bucket)", "region": "\(newRegion)"])
                 continue
             }
-            guard attempt < policy.maxAttempts, policy.shouldRetry(failure) else { throw failure }
+            guard attempt < policy.maxAttempts, policy.shouldRetry(failure) else {
+                var final = failure
+                final.attempts = attempt + regionCorrections
+                throw final
+            }
             let delay = policy.backoff(afterAttempt: attempt)
             logger.debug(
                 "s3 retrying",
