@@ -72,6 +72,14 @@ struct S3FaultProxyTests {
             #expect(try await proxy.stats().completeErrors == 1)
             #expect(try await client.headObject(bucket: bucket, key: "eleven.bin").contentLength == 11 << 20)
 
+            // The first Complete takes effect but its answer is lost; the retry finds no upload and checks the object.
+            try await proxy.configure("lost_completes=1")
+            try await client.uploadFile(bucket: bucket, key: "lost.bin", path: source)
+            #expect(try await proxy.stats().faults["lost"] == 1)
+            let back = directory + "/lost.back"
+            try await client.downloadFile(bucket: bucket, key: "lost.bin", to: back)
+            #expect(try FileDigest.sha256(path: back).digest == FileDigest.sha256(path: source).digest)
+
             // Three in a row exhaust the retries: the upload fails as an error, not a success.
             try await proxy.configure("complete_errors=3")
             do {

@@ -12,6 +12,8 @@ Control endpoint (not counted, not faulted):
   POST /__proxy/config?force_status=403&fault_rate=0.2   (force_status=0 turns forcing off)
   POST /__proxy/config?bucket_region=eu-west-1   requests not signed for that region get S3's 301
                                            PermanentRedirect with x-amz-bucket-region (empty value: off)
+  POST /__proxy/config?lost_completes=N    the next N CompleteMultipartUpload calls are forwarded (and take
+                                           effect) but the answer is lost: the client sees a reset
   POST /__proxy/config?complete_errors=N   the next N CompleteMultipartUpload calls (POST ...?uploadId=) get
                                            a 200 whose body is an <Error> InternalError, as S3 sometimes sends
   POST /__proxy/reset             -> zero the counters
@@ -46,6 +48,7 @@ class State:
         self.force_status = force_status
         self.complete_errors = 0
         self.bucket_region = ""
+        self.lost_completes = 0
         self.zero()
 
     def zero(self):
@@ -63,6 +66,10 @@ class State:
             if self.bucket_region and ("/%s/" % self.bucket_region) not in authorization:
                 self.redirects += 1
                 return "redirect"
+            if self.lost_completes > 0 and method == "POST" and "uploadId=" in path:
+                self.lost_completes -= 1
+                self.faults["lost"] = self.faults.get("lost", 0) + 1
+                return "forward-then-reset"
             if self.complete_errors > 0 and method == "POST" and "uploadId=" in path:
                 self.complete_errors -= 1
                 self.complete_errors_sent += 1
@@ -139,6 +146,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     state.force_status = int(query["force_status"][0])
                 if "bucket_region" in query:
                     state.bucket_region = query["bucket_region"][0]
+                if "lost_completes" in query:
+                    state.lost_completes = int(query["lost_completes"][0])
                 if "complete_errors" in query:
                     state.complete_errors = int(query["complete_errors"][0])
                 if "fault_rate" in query:
@@ -188,9 +197,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(503, xml)
         if decision == "reset":
             return self._reset_connection()
+        if decision == "forward-then-reset":
+            self._forward(body, discard=True)
+            return self._reset_connection()
         self._forward(body)
 
-    def _forward(self, body):
+    def _forward(self, body, discard=False):
+        """Sends the request upstream and relays the answer (or, with `discard`, drops it)."""
         host, port = self.server.upstream
         upstream = http.client.HTTPConnection(host, port, timeout=120)
         try:
@@ -205,6 +218,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if body:
                 upstream.send(body)
             response = upstream.getresponse()
+            if discard:
+                response.read()
+                return
             self.send_response(response.status, response.reason)
             length = response.getheader("Content-Length")
             payload = None

@@ -30,6 +30,12 @@ public enum S3ServerSideEncryption: Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// `self` when it is an SSE-C key (needed again to read), otherwise `nil`.
+    var customerKeyOnly: S3ServerSideEncryption? {
+        if case .customerKey = self { return self }
+        return nil
+    }
+
     /// The SSE-C headers (algorithm, base64 key, base64 key MD5); empty for other kinds.
     func customerKeyHeaders() -> [(String, String)] {
         guard case .customerKey(let key) = self else { return [] }
