@@ -62,6 +62,9 @@ public struct S3PutOptions: Sendable, Equatable {
     /// Write only if the current object's ETag is this (`If-Match`).
     public var ifMatch: String?
     /// Write only if no object exists (`"*"`) or its ETag differs (`If-None-Match`).
+    ///
+    /// With `"*"`, a 412 for an object whose ETag is this body's MD5 counts as success: it is what a retried
+    /// write whose first answer was lost sees (SSE-KMS / SSE-C objects cannot be compared and stay a 412).
     public var ifNoneMatch: String?
 
     public init(
