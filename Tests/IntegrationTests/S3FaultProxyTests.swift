@@ -13,7 +13,7 @@ import Testing
 @Suite(.enabled(if: S3TestEnvironment.shouldRun), .serialized)
 struct S3FaultProxyTests {
     @Test func everyOperationSucceedsThroughInjectedFaults() async throws {
-        let proxy = try FaultProxy.start(seed: 2026, faultRate: 0.2)
+        let proxy = try S3FaultProxy.start(seed: 2026, faultRate: 0.2)
         defer { proxy.stop() }
         let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(10), maxBackoff: .milliseconds(200))
         let client = try S3TestEnvironment.makeClient(endpoint: proxy.endpoint, retryPolicy: policy)
@@ -56,7 +56,7 @@ struct S3FaultProxyTests {
     }
 
     @Test func completeMultipartUploadAnswering200WithAnErrorIsRetried() async throws {
-        let proxy = try FaultProxy.start(seed: 5, faultRate: 0)
+        let proxy = try S3FaultProxy.start(seed: 5, faultRate: 0)
         defer { proxy.stop() }
         let client = try S3TestEnvironment.makeClient(
             endpoint: proxy.endpoint, retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)),
@@ -94,7 +94,7 @@ struct S3FaultProxyTests {
     }
 
     @Test func aBucketInAnotherRegionIsFollowedOrNamed() async throws {
-        let proxy = try FaultProxy.start(seed: 6, faultRate: 0)
+        let proxy = try S3FaultProxy.start(seed: 6, faultRate: 0)
         defer { proxy.stop() }
         let direct = try S3TestEnvironment.makeClient()
         try await S3TestEnvironment.withBucket("region", client: direct) { bucket in
@@ -122,7 +122,7 @@ struct S3FaultProxyTests {
     }
 
     @Test func accessDeniedIsNotRetried() async throws {
-        let proxy = try FaultProxy.start(seed: 1, faultRate: 0)
+        let proxy = try S3FaultProxy.start(seed: 1, faultRate: 0)
         defer { proxy.stop() }
         let client = try S3TestEnvironment.makeClient(
             endpoint: proxy.endpoint, retryPolicy: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10)))
@@ -156,7 +156,7 @@ struct S3FaultProxyTests {
 }
 
 /// A running `fault_proxy.py`.
-final class FaultProxy: Sendable {
+final class S3FaultProxy: Sendable {
     struct Stats: Decodable, CustomStringConvertible {
         var requests: Int
         var forwarded: Int
@@ -178,7 +178,7 @@ final class FaultProxy: Sendable {
         self.port = port
     }
 
-    static func start(seed: Int, faultRate: Double) throws -> FaultProxy {
+    static func start(seed: Int, faultRate: Double) throws -> S3FaultProxy {
         let script = S3TestEnvironment.repositoryRoot + "/Tests/Support/fault_proxy.py"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: S3TestEnvironment.python)
@@ -201,7 +201,7 @@ final class FaultProxy: Sendable {
             process.terminate()
             throw ChildProcess.PythonFailure(message: "fault proxy did not start: \(text)")
         }
-        return FaultProxy(process: process, port: port)
+        return S3FaultProxy(process: process, port: port)
     }
 
     /// Kills the proxy (our own child, by its pid) and reaps it.

@@ -67,7 +67,7 @@ import Testing
     @Test func errorsMapToCodesAndNeverCarryTheQuery() {
         let operation = S3Operation(
             name: "GetObject", method: "GET", bucket: "b", key: "k", query: [("X-Amz-Signature", "deadbeef")])
-        let response = HTTPResponseStub.make(
+        let response = S3ResponseStub.make(
             status: 404, body: "<Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>r1</RequestId></Error>")
         let error = S3Client.error(operation: operation, response: response)
         #expect(error.code == .notFound)
@@ -78,14 +78,14 @@ import Testing
 
         let redirect = S3Client.error(
             operation: operation,
-            response: HTTPResponseStub.make(status: 301, body: "", headers: [("x-amz-bucket-region", "eu-central-1")]))
+            response: S3ResponseStub.make(status: 301, body: "", headers: [("x-amz-bucket-region", "eu-central-1")]))
         #expect(redirect.code == .wrongRegion)
         #expect(redirect.bucketRegion == "eu-central-1")
         #expect(redirect.message.contains("eu-central-1"))
 
         let head = S3Client.error(
             operation: S3Operation(name: "HeadObject", method: "HEAD", bucket: "b", key: "k"),
-            response: HTTPResponseStub.make(status: 403, body: ""))
+            response: S3ResponseStub.make(status: 403, body: ""))
         #expect(head.code == .accessDenied)
     }
 
@@ -132,7 +132,7 @@ import Testing
     }
 }
 
-enum HTTPResponseStub {
+enum S3ResponseStub {
     static func make(status: Int, body: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: HTTPHeaders(headers), body: Array(body.utf8), bytesReceived: 0)
     }
