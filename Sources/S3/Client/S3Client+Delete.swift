@@ -36,7 +36,7 @@ extension S3Client {
 }
 
 /// Runs `work` over `items` with at most `limit` in flight; results in input order; the first error cancels the rest.
-func forEachConcurrently<Item: Sendable, Result: Sendable>(
+package func forEachConcurrently<Item: Sendable, Result: Sendable>(
     _ items: [Item], limit: Int, _ work: @escaping @Sendable (Item) async throws(S3Error) -> Result
 ) async throws(S3Error) -> [Result] {
     if items.isEmpty { return [] }

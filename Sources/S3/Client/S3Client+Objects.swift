@@ -90,7 +90,11 @@ extension S3Client {
         for (name, value) in options.objectHeaders() + options.conditionHeaders() {
             operation.headers.add(name: name, value: value)
         }
-        if options.checksumSHA256 || configuration.endpoint.isPlainHTTP {
+        if let known = options.knownSHA256, let digest = Hex.decode(known), digest.count == 32 {
+            operation.payloadHash = known.lowercased()
+            operation.headers.add(name: "x-amz-checksum-sha256", value: Data(digest).base64EncodedString())
+            operation.headers.add(name: "x-amz-sdk-checksum-algorithm", value: "SHA256")
+        } else if options.checksumSHA256 || configuration.endpoint.isPlainHTTP {
             let digest = try Self.sha256(of: body)
             operation.payloadHash = Hex.encode(digest)
             if options.checksumSHA256 {

@@ -59,6 +59,10 @@ public struct S3PutOptions: Sendable, Equatable {
     public var serverSideEncryption: S3ServerSideEncryption?
     /// Send a SHA-256 checksum S3 verifies (`x-amz-checksum-sha256`).
     public var checksumSHA256: Bool
+    /// Lower-case hex SHA-256 of the whole body, when the caller already knows it. A single PutObject then uses it
+    /// as the signed payload hash and sends it as `x-amz-checksum-sha256`, so the body is not read twice and S3
+    /// refuses bytes that changed since they were hashed. Ignored by multipart uploads.
+    public var knownSHA256: String?
     /// Write only if the current object's ETag is this (`If-Match`).
     public var ifMatch: String?
     /// Write only if no object exists (`"*"`) or its ETag differs (`If-None-Match`).

@@ -1,0 +1,142 @@
+import Tarball
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension LocalTarballStore {
+    public func save(directory source: String, key: String, options: SaveOptions) async throws(StoreError) -> SaveResult
+    {
+        try CacheKey.validate(key)
+        let source = FileSystem.absolute(source)
+        guard FileSystem.isDirectory(source) else {
+            throw StoreError(code: .invalidInput, message: "path \(source) is not a directory")
+        }
+        return try await Blocking.run { () throws(StoreError) -> SaveResult in
+            try saveBlocking(source: source, key: key, options: options)
+        }
+    }
+
+    private func saveBlocking(source: String, key: String, options: SaveOptions) throws(StoreError) -> SaveResult {
+        let stopwatch = Stopwatch()
+        try directory.prepare()
+        if !options.overwrite, let existing = try indexFile.load().entry(forKey: key) {
+            return exists(existing, source: source, stopwatch: stopwatch)
+        }
+        let suffix = Self.fileSuffix(options.tarball.compression)
+        let temporary = directory.temporaryPath + "/" + FileSystem.uniqueName(prefix: "save", suffix: suffix)
+        defer { FileSystem.removeFile(temporary) }
+        var options = options
+        if directory.root.hasPrefix(source + "/") {
+            // The cache lives inside the saved tree: never archive the cache (or the archive being written) itself.
+            options.tarball.excludes.append(String(directory.root.dropFirst(source.count)) + "/")
+        }
+        let summary = try writeArchive(source: source, to: temporary, options: options)
+        logger.debug("archived \(source): \(summary.files) files, \(summary.compressedBytes) bytes")
+
+        let commit = try updateIndex { index throws(StoreError) -> Commit in
+            if !options.overwrite, let existing = index.entry(forKey: key) { return .exists(existing) }
+            let sequence = index.nextSequence()
+            let file = "\(CacheKey.fileStem(key))-\(sequence)\(suffix)"
+            try FileSystem.move(temporary, to: directory.entryPath(file))
+            FileSystem.syncDirectory(directory.entriesPath)
+            let date = now()
+            let replaced = index.entry(forKey: key)
+            index.insert(
+                CacheEntry(
+                    key: key, file: file, size: summary.compressedBytes, sha256: summary.sha256, sequence: sequence,
+                    useSequence: sequence, createdAt: date, lastUsedAt: date, files: summary.files,
+                    directories: summary.directories, symlinks: summary.symlinks,
+                    contentBytes: summary.contentBytes, compression: Self.compressionName(options.tarball.compression)
+                ))
+            let victims = eviction.victims(of: index.entries, now: date, keep: key)
+            for victim in victims { index.remove(key: victim.entry.key) }
+            try indexFile.store(index)
+            if let replaced { FileSystem.removeFile(directory.entryPath(replaced.file)) }
+            for victim in victims { FileSystem.removeFile(directory.entryPath(victim.entry.file)) }
+            removeLeftovers(index)
+            return .saved(replaced: replaced != nil, evicted: victims.map(\.entry.key))
+        }
+        switch commit {
+        case .exists(let existing):
+            return exists(existing, source: source, stopwatch: stopwatch)
+        case .saved(let replaced, let evicted):
+            for key in evicted { logger.info("evicted cache entry '\(key)' to respect the cache limits") }
+            return SaveResult(
+                outcome: replaced ? .overwritten : .saved, key: key, source: source, bytes: summary.compressedBytes,
+                contentBytes: summary.contentBytes, files: summary.files, directories: summary.directories,
+                symlinks: summary.symlinks, sha256: summary.sha256, evicted: evicted, duration: stopwatch.seconds)
+        }
+    }
+
+    private enum Commit {
+        case exists(CacheEntry)
+        case saved(replaced: Bool, evicted: [String])
+    }
+
+    private func exists(_ entry: CacheEntry, source: String, stopwatch: Stopwatch) -> SaveResult {
+        let message = "cache entry '\(entry.key)' already exists; kept it (entries are immutable, use --overwrite)"
+        logger.notice("\(message)")
+        return SaveResult(
+            outcome: .exists, key: entry.key, source: source, bytes: 0, contentBytes: entry.contentBytes,
+            files: entry.files, directories: entry.directories, symlinks: entry.symlinks, sha256: entry.sha256,
+            duration: stopwatch.seconds, message: message)
+    }
+
+    /// Streams the archive of `source` into `path` (created exclusively), fsyncs it and checks its length.
+    private func writeArchive(source: String, to path: String, options: SaveOptions) throws(StoreError)
+        -> TarballSummary
+    {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError(errno: errno, operation: "cannot create", path: path) }
+        defer { close(fd) }
+        var written: Int64 = 0
+        var sinkError: StoreError?
+        let progress = options.progress
+        let summary: TarballSummary
+        do {
+            summary = try TarballWriter(options: options.tarball).write(directory: source) { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        let error = StoreError(errno: errno, operation: "cannot write", path: path)
+                        sinkError = error
+                        throw error
+                    }
+                    offset += n
+                }
+                written += Int64(buffer.count)
+                progress?(TransferProgress(phase: "archiving", bytes: written))
+            }
+        } catch {
+            throw sinkError ?? StoreError(error, context: "cannot archive \(source)")
+        }
+        if fsync(fd) != 0 { throw StoreError(errno: errno, operation: "cannot flush", path: path) }
+        guard written == summary.compressedBytes else {
+            throw StoreError(
+                code: .io,
+                message: "archive of \(source) is \(written) bytes but the writer reported \(summary.compressedBytes)")
+        }
+        return summary
+    }
+
+    static func fileSuffix(_ compression: TarballCompression) -> String {
+        switch compression {
+        case .zstd: ".tar.zst"
+        case .gzip: ".tar.gz"
+        case .none: ".tar"
+        }
+    }
+
+    static func compressionName(_ compression: TarballCompression) -> String {
+        switch compression {
+        case .zstd: "zstd"
+        case .gzip: "gzip"
+        case .none: "none"
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// The process exit statuses of the `storage-cache` command, as documented in the README.
+public enum ExitStatus: Int32, Sendable, Codable, CaseIterable {
+    /// The command did what was asked.
+    case success = 0
+    /// An operation failed: I/O, network, a service error.
+    case failed = 1
+    /// A bad flag or input value.
+    case invalidInput = 2
+    /// Something asked for was not there: a cache miss with `--fail-on-cache-miss`, a missing archive.
+    case notFound = 3
+    /// Access denied: permissions, credentials missing or refused.
+    case accessDenied = 4
+    /// Data integrity: a corrupted or hostile archive, a checksum mismatch.
+    case dataIntegrity = 5
+}

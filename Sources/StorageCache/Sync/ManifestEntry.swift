@@ -1,0 +1,56 @@
+/// One entry of a ``Manifest``.
+public struct ManifestEntry: Codable, Sendable, Equatable, Hashable {
+    /// What the entry is.
+    public enum Kind: String, Codable, Sendable {
+        /// A regular file, stored as an object under `storage/`.
+        case file
+        /// A symbolic link (recorded only; no object).
+        case symlink
+        /// An empty directory (recorded only; no object).
+        case directory
+    }
+
+    /// The path relative to the storage root, `/`-separated.
+    public var path: String
+    /// What it is.
+    public var kind: Kind
+    /// Content bytes (0 for links and directories).
+    public var size: Int64
+    /// Permission bits (`0o644`, …), without setuid/setgid.
+    public var mode: UInt32
+    /// Modification time, seconds since 1970 (fractional).
+    public var mtime: Double
+    /// Lower-case hex SHA-256 of the content (files only).
+    public var sha256: String?
+    /// The link target (symlinks only).
+    public var target: String?
+
+    public init(
+        path: String, kind: Kind = .file, size: Int64, mode: UInt32, mtime: Double, sha256: String? = nil,
+        target: String? = nil
+    ) {
+        self.path = path
+        self.kind = kind
+        self.size = size
+        self.mode = mode
+        self.mtime = mtime
+        self.sha256 = sha256
+        self.target = target
+    }
+
+    /// Whether two entries hold the same content (mtimes are not compared: CI checkouts make them meaningless).
+    public func sameContent(as other: ManifestEntry) -> Bool {
+        kind == other.kind && size == other.size && sha256 == other.sha256 && target == other.target
+            && mode == other.mode
+    }
+
+    /// A relative path that stays inside the root: not empty, no leading `/`, no `.`/`..`/empty components,
+    /// no NUL or control characters.
+    public static func isSafeRelativePath(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/") else { return false }
+        if path.utf8.contains(where: { $0 < 0x20 }) { return false }
+        return !path.split(separator: "/", omittingEmptySubsequences: false).contains {
+            $0.isEmpty || $0 == "." || $0 == ".."
+        }
+    }
+}

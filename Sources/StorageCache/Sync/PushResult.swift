@@ -1,0 +1,25 @@
+/// What a push did (or, for a dry run, would do).
+public struct PushResult: Sendable {
+    /// The plan the push followed.
+    public var plan: SyncPlan
+    /// The generation now current in S3 (unchanged when nothing was committed).
+    public var generation: Int
+    /// Whether a new manifest was committed.
+    public var committed: Bool
+    /// Whether a snapshot tarball was written.
+    public var snapshotWritten: Bool
+    /// Files uploaded and their bytes.
+    public var uploadedFiles: Int
+    public var uploadedBytes: Int64
+    /// Objects deleted.
+    public var deletedObjects: Int
+    /// Files in the committed tree and their bytes.
+    public var files: Int
+    public var bytes: Int64
+    /// Warnings for the user (skipped files, a retried conflict, failed deletes).
+    public var warnings: [String]
+    /// Whether this was a dry run.
+    public var dryRun: Bool
+    /// Seconds taken.
+    public var seconds: Double
+}

@@ -1,0 +1,23 @@
+import S3
+
+/// How a ``SyncEngine`` pushes and pulls.
+public struct SyncOptions: Sendable {
+    /// Objects moved at once (default 32).
+    public var concurrency: Int = 32
+    /// gitignore-like exclude patterns.
+    public var excludes: [String] = []
+    /// Files larger than this are skipped (with a warning).
+    public var maxFileSize: Int64?
+    /// Total content bytes a push may hold; the largest files are skipped beyond it (with a warning).
+    public var maxTotalSize: Int64?
+    /// How objects are written: storage class, server-side encryption, metadata.
+    public var putOptions: S3PutOptions = S3PutOptions()
+    /// Write a snapshot tarball with every push and use it for pulls when current.
+    public var snapshot: Bool = true
+    /// A directory for local state: the hash cache that skips re-hashing unchanged files. `nil` disables it.
+    public var stateDirectory: String?
+    /// Plan only: read the remote manifest and scan, change nothing.
+    public var dryRun: Bool = false
+
+    public init() {}
+}
