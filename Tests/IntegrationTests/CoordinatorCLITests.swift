@@ -102,6 +102,23 @@ struct CoordinatorCLITests {
         }
     }
 
+    @Test func lookupOnlySaysWhereTheTreeWouldComeFromAndRestoresNothing() async throws {
+        try await withSetup("co-lookup") { _, dir, inputs in
+            #expect(try save(dir, inputs).status == 0)
+            let primary = try restore(dir, into: dir + "/dst", inputs, ["INPUT_LOOKUP-ONLY": "true"])
+            #expect(primary.status == 0, "\(primary.stderr)")
+            #expect(try CLI.json(primary.stdout)["source"] as? String == "primary")
+            let fresh = ["INPUT_LOOKUP-ONLY": "true", "INPUT_CACHE-DIR": dir + "/empty-cache"]
+            let s3 = try restore(dir, into: dir + "/dst", inputs, fresh)
+            #expect(s3.status == 0, "\(s3.stderr)")
+            let json = try CLI.json(s3.stdout)
+            #expect(json["source"] as? String == "s3")
+            #expect(json["files"] as? Int == 6)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/dst"))
+            #expect(try CLI.cacheKeys(dir + "/empty-cache", home: dir).isEmpty)
+        }
+    }
+
     @Test func nothingAnywhereGivesAnEmptyDirectoryAndFailOnCacheMissExits3() async throws {
         try await withSetup("co-none") { _, dir, inputs in
             let restored = try restore(dir, into: dir + "/dst", inputs)
@@ -178,6 +195,8 @@ struct CoordinatorCLITests {
         (["INPUT_S3-BUCKET": ""], "s3-bucket"),
         (["INPUT_S3-PREFIX": "../escape"], "s3-prefix"),
         (["INPUT_S3-PREFIX": "/rooted"], "s3-prefix"),
+        // A secret pasted into an input is redacted from the error (CoordinatorCLI.run checks every output).
+        (["INPUT_S3-PREFIX": "../" + CoordinatorCLI.fakeSecret], "s3-prefix"),
         (["INPUT_AGENT-IDENTITY": "slack"], "agent-identity"),
         (["INPUT_S3-ENDPOINT": "ftp://127.0.0.1:4566"], "s3-endpoint"),
         (["INPUT_S3-BACKUP": "yes"], "s3-backup"),

@@ -69,6 +69,9 @@ import Testing
         let summary = StepReporter.summary(for: report)
         #expect(summary.contains("| Source | s3 |"))
         #expect(summary.contains("a \\| b"))
+        var lookup = report
+        lookup.lookupOnly = true
+        #expect(Dictionary(uniqueKeysWithValues: StepReporter.outputs(for: lookup))["restored-files"] == "0")
         let miss = CacheRestoreReport(outcome: .miss, source: .none, key: "k", destination: "/d")
         #expect(Dictionary(uniqueKeysWithValues: StepReporter.outputs(for: miss))["cache-hit"] == "false")
     }

@@ -54,10 +54,7 @@ extension CacheCoordinator {
             report.primaryOutcome = found.outcome
             switch found.outcome {
             case .hit:
-                report.outcome = .hit
-                report.source = .primary
-                report.matchedKey = found.matchedKey
-                report.exactMatch = found.exactMatch
+                report.primaryHit(matchedKey: found.matchedKey, exactMatch: found.exactMatch)
                 report.bytes = found.bytes
                 report.files = found.files
                 return true
@@ -75,10 +72,7 @@ extension CacheCoordinator {
         report.primaryOutcome = restored.outcome
         switch restored.outcome {
         case .hit:
-            report.outcome = .hit
-            report.source = .primary
-            report.matchedKey = restored.matchedKey
-            report.exactMatch = restored.exactMatch
+            report.primaryHit(matchedKey: restored.matchedKey, exactMatch: restored.exactMatch)
             report.bytes = restored.bytes
             report.contentBytes = restored.contentBytes
             report.files = restored.files
@@ -106,11 +100,7 @@ extension CacheCoordinator {
                     report.s3Outcome = "miss"
                     return false
                 }
-                report.s3Outcome = "hit"
-                report.outcome = .hit
-                report.source = .s3
-                report.matchedKey = location
-                report.exactMatch = true
+                report.s3Hit(location: location)
                 report.files = remote.manifest.files.filter { $0.kind == .file }.count
                 report.contentBytes = remote.manifest.totalBytes
                 return true
@@ -133,11 +123,7 @@ extension CacheCoordinator {
             report.s3Outcome = "miss"
             return false
         }
-        report.s3Outcome = "hit"
-        report.outcome = .hit
-        report.source = .s3
-        report.matchedKey = location
-        report.exactMatch = true
+        report.s3Hit(location: location)
         report.files = pulled.files
         report.bytes = pulled.bytes
         report.contentBytes = pulled.bytes
@@ -156,5 +142,22 @@ extension CacheCoordinator {
         } catch {
             report.warnings.append("could not warm the \(primary.name) cache with the S3 copy: \(error.message)")
         }
+    }
+}
+
+extension CacheRestoreReport {
+    fileprivate mutating func primaryHit(matchedKey: String?, exactMatch: Bool) {
+        outcome = .hit
+        source = .primary
+        self.matchedKey = matchedKey
+        self.exactMatch = exactMatch
+    }
+
+    fileprivate mutating func s3Hit(location: String) {
+        s3Outcome = "hit"
+        outcome = .hit
+        source = .s3
+        matchedKey = location
+        exactMatch = true
     }
 }

@@ -43,6 +43,16 @@ public struct StepReporter: Sendable {
         output.fail(redacted)
     }
 
+    /// Runs a command body; a thrown error is reported (``fail(_:)``) and becomes its exit status.
+    public func run(_ body: () async throws(StoreError) -> ExitStatus) async -> ExitStatus {
+        do {
+            return try await body()
+        } catch {
+            fail(error)
+            return error.exitStatus
+        }
+    }
+
     /// Prints a result line (or `value` as JSON), redacted.
     public func emit<T: Encodable>(_ value: T, line: String) {
         if output.json {
@@ -61,14 +71,15 @@ public struct StepReporter: Sendable {
     }
 
     /// The restore step's outputs: `cache-hit`, `cache-source`, `cache-matched-key`, `restored-files`,
-    /// `restored-bytes`.
+    /// `restored-bytes` (both `0` with lookup-only).
     public static func outputs(for report: CacheRestoreReport) -> [(String, String)] {
         [
             ("cache-hit", report.cacheHit ? "true" : "false"),
             ("cache-source", report.source.rawValue),
             ("cache-matched-key", report.matchedKey ?? ""),
-            ("restored-files", String(report.files)),
-            ("restored-bytes", String(report.contentBytes)),
+            // With lookup-only nothing is restored (the summary and --json still show what was found).
+            ("restored-files", report.lookupOnly ? "0" : String(report.files)),
+            ("restored-bytes", report.lookupOnly ? "0" : String(report.contentBytes)),
         ]
     }
 

@@ -23,23 +23,14 @@ public enum CoordinatorCommands {
         }
 
         public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
-            do {
-                return try await body(reporter, logger: logger)
-            } catch {
-                reporter.fail(error)
-                return error.exitStatus
-            }
+            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
         }
 
         private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
-            let settings: CacheSettings
-            let coordinator: CacheCoordinator
-            do {
-                settings = try CacheSettings.resolve(
+            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+                () throws(InputError) in
+                try CacheSettings.resolve(
                     flags: flags, syncFlags: syncFlags, syncRestoredTree: syncRestoredTree, environment: environment)
-                coordinator = try CacheCoordinator(settings: settings, environment: environment, logger: logger)
-            } catch {
-                throw StoreError(error)
             }
             // The save step finds the key even when it is computed (the default) or the inputs change.
             try reporter.runner.saveState([("key", settings.key), ("storage-path", settings.storagePath)])
@@ -95,24 +86,15 @@ public enum CoordinatorCommands {
         }
 
         public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
-            do {
-                return try await body(reporter, logger: logger)
-            } catch {
-                reporter.fail(error)
-                return error.exitStatus
-            }
+            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
         }
 
         private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
-            let settings: CacheSettings
-            let coordinator: CacheCoordinator
-            do {
-                settings = try CacheSettings.resolve(
-                    flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite,
-                    eviction: eviction, environment: environment)
-                coordinator = try CacheCoordinator(settings: settings, environment: environment, logger: logger)
-            } catch {
-                throw StoreError(error)
+            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+                () throws(InputError) in
+                try CacheSettings.resolve(
+                    flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite, eviction: eviction,
+                    environment: environment)
             }
             let report: CacheSaveReport
             do {
@@ -127,6 +109,18 @@ public enum CoordinatorCommands {
             reporter.emit(report, line: report.summaryLine)
             try reporter.runner.appendSummary(StepReporter.summary(for: report))
             return .success
+        }
+    }
+
+    /// Resolves settings and builds their coordinator; an input error becomes a store error (exit 2).
+    static func make(
+        logger: Logger, environment: [String: String], _ resolve: () throws(InputError) -> CacheSettings
+    ) throws(StoreError) -> (CacheSettings, CacheCoordinator) {
+        do {
+            let settings = try resolve()
+            return (settings, try CacheCoordinator(settings: settings, environment: environment, logger: logger))
+        } catch {
+            throw StoreError(error)
         }
     }
 }
