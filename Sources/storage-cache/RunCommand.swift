@@ -36,6 +36,15 @@ struct RunCommand: AsyncParsableCommand {
             "Seconds CMD gets after a forwarded SIGTERM/SIGINT before SIGKILL (default 10).", valueName: "seconds"))
     var killAfter: String = "10"
 
+    @Option(
+        help: ArgumentHelp(
+            "Also keep a local primary cache in this directory (off by default: S3 is the bot host's store).",
+            valueName: "dir"))
+    var cacheDir: String?
+
+    @Option(help: "The primary cache key with --cache-dir (default opencode-storage-<identity>-<owner-repo>-Linux).")
+    var key: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after `--`.")
     var command: [String] = []
 
@@ -68,7 +77,13 @@ struct RunCommand: AsyncParsableCommand {
             let context = CommandContext(json: false, verbose: options.verbose)
             let engine = SyncEngine(
                 client: client, location: settings.location, options: settings.syncOptions(), logger: context.logger)
-            let synchronizer = SyncEngineSynchronizer(engine: engine, directory: path, settings: settings)
+            let synchronizer: any StateSynchronizer =
+                if let cacheDir {
+                    coordinatorSynchronizer(
+                        settings: settings, path: path, cacheDir: cacheDir, engine: engine, context: context)
+                } else {
+                    SyncEngineSynchronizer(engine: engine, directory: path, settings: settings)
+                }
             let supervisor = RunSupervisor(synchronizer: synchronizer, options: runOptions, logger: context.logger)
             status = try await supervisor.run()
             withExtendedLifetime(lock) {}
@@ -77,6 +92,23 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(error.exitStatus)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Primary (local cache, one key replaced by every final save) + S3, through the coordinator.
+    private func coordinatorSynchronizer(
+        settings: SyncSettings, path: String, cacheDir: String, engine: SyncEngine, context: CommandContext
+    ) -> CoordinatorSynchronizer {
+        let location = settings.location
+        let cacheSettings = CacheSettings(
+            storagePath: path,
+            key: key
+                ?? CacheSettings.defaultKey(agentIdentity: location.agentIdentity, repo: location.repo, os: "Linux"),
+            primary: .local, cacheDirectory: cacheDir, s3: settings, agentIdentity: location.agentIdentity,
+            repo: location.repo, overwrite: true)
+        let coordinator = CacheCoordinator(
+            settings: cacheSettings, primary: LocalTarballStore(directory: cacheDir, logger: context.logger),
+            s3: S3Backup(settings: settings) { engine }, logger: context.logger)
+        return CoordinatorSynchronizer(coordinator: coordinator)
     }
 
     private func makeRunOptions(environment: [String: String]) throws(SyncCommandFailure) -> RunOptions {

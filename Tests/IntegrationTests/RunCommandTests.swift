@@ -183,4 +183,30 @@ struct RunCommandTests {
             #expect(!after.contains(fixture.store), "the successful final save cleared the record: \(after)")
         }
     }
+    @Test func withACacheDirectoryTheFinalSaveAlsoWritesThePrimaryEntry() async throws {
+        try await RunFixture.with("run-primary") { fixture in
+            let cache = fixture.scratch + "/cache"
+            for content in ["one", "two"] {
+                let run = try ChildProcess.run(
+                    S3TestEnvironment.binary,
+                    fixture.arguments(["--cache-dir", cache], ["sh", "-c", "echo \(content) > \"$STORE/p.txt\""]),
+                    environment: fixture.environment())
+                #expect(run.status == 0, "\(run.stderr)")
+            }
+            let list = try ChildProcess.run(
+                S3TestEnvironment.binary, ["cache", "list", "--cache-dir", cache], environment: fixture.environment())
+            #expect(list.stdout.contains("opencode-storage-discord-owner-bot-Linux"), "\(list.stdout)\(list.stderr)")
+            let fresh = fixture.scratch + "/from-primary"
+            let restore = try ChildProcess.run(
+                S3TestEnvironment.binary,
+                [
+                    "restore", "--path", fresh, "--key", "opencode-storage-discord-owner-bot-Linux", "--cache-dir",
+                    cache,
+                ],
+                environment: fixture.environment())
+            #expect(restore.status == 0, "\(restore.stderr)")
+            #expect(RunFixture.files(fresh) == ["p.txt": "two\n"], "the second final save replaced the entry")
+            #expect(try await fixture.pulledFiles() == ["p.txt": "two\n"])
+        }
+    }
 }
