@@ -39,7 +39,8 @@ public enum ChildTermination: Sendable, Equatable, CustomStringConvertible {
 /// a SIGKILL after the grace period then also ends the processes the child started.
 ///
 /// A reaper thread waits for it with `waitid(WNOWAIT)` and marks it exited before reaping it, so ``signal(_:)``
-/// never reaches a recycled pid. When the supervisor is pid 1 (a container's entrypoint) it also reaps orphans.
+/// never reaches a recycled pid. When the supervisor is pid 1 (a container's entrypoint) it also reaps orphans,
+/// while the child runs and after.
 public final class SupervisedChild: Sendable {
     /// The child's pid.
     public let pid: pid_t
@@ -123,10 +124,25 @@ public final class SupervisedChild: Sendable {
     }
 
     private func reap() {
+        // As pid 1 (a container's entrypoint) every orphan is re-parented to this process: reap those as they
+        // come, so they never pile up as zombies while the child runs.
+        let reapOrphans = getpid() == 1
         // Wait without reaping, so the pid stays ours until the exit is recorded under the lock.
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 {
-            if errno != EINTR { break }
+        while true {
+            var info = siginfo_t()
+            let result =
+                reapOrphans
+                ? waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) : waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+            if result != 0 {
+                if errno == EINTR { continue }
+                if errno == ECHILD { break }
+                usleep(100_000)
+                continue
+            }
+            let exited = info._sifields._sigchld.si_pid
+            if exited == pid { break }
+            var ignored: Int32 = 0
+            while waitpid(exited, &ignored, 0) < 0 && errno == EINTR {}
         }
         var status: Int32 = 0
         let waiters: [CheckedContinuation<ChildTermination, Never>]
@@ -141,10 +157,10 @@ public final class SupervisedChild: Sendable {
             return (termination, waiters)
         }
         for waiter in waiters { waiter.resume(returning: termination) }
-        if getpid() == 1 { Self.reapOrphans() }
+        if reapOrphans { Self.reapOrphans() }
     }
 
-    /// As pid 1, reaps every orphan re-parented to this process until it exits.
+    /// As pid 1, keeps reaping orphans after the child exited, until the process ends.
     private static func reapOrphans() {
         let thread = Thread {
             var status: Int32 = 0
