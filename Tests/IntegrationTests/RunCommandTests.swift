@@ -13,6 +13,7 @@ struct RunCommandTests {
             // Written after the start, and in the child's TERM trap: only the final save can carry late.txt.
             let script = """
                 echo early > "$STORE/early.txt"
+                trap 'echo hup > "$STORE/hup.txt"' HUP
                 trap 'echo late > "$STORE/late.txt"; exit 0' TERM
                 while :; do sleep 0.05; done
                 """
@@ -25,16 +26,24 @@ struct RunCommandTests {
                 usleep(20_000)
             }
             #expect(try await fixture.manifest() == nil, "nothing may be pushed before the stop with interval 0")
+            kill(run.pid, SIGHUP)  // forwarded only: the child keeps running
+            try run.waitForLog("received SIGHUP; forwarded to child pid \(child)")
+            let hupEnd = Date().addingTimeInterval(10)
+            while !FileManager.default.fileExists(atPath: fixture.store + "/hup.txt") && Date() < hupEnd {
+                usleep(20_000)
+            }
+            #expect(FileManager.default.fileExists(atPath: fixture.store + "/hup.txt"), "the child got SIGHUP")
+            #expect(run.isRunning, "SIGHUP does not stop the run")
             kill(run.pid, SIGTERM)
             let status = try run.waitForExit()
             let log = run.stderr
             #expect(status == 0, "the child exited 0 from its trap:\n\(log)")
             #expect(!processExists(child), "the child is gone after the supervisor exits")
             #expect(log.contains("received SIGTERM; forwarded to child pid \(child)"), "\(log)")
-            #expect(log.contains("final save: synced generation 1 (2 files)"), "\(log)")
+            #expect(log.contains("final save: synced generation 1 (3 files)"), "\(log)")
             #expect(log.contains("exit code 0"), "\(log)")
             let pulled = try await fixture.pulledFiles()
-            #expect(pulled == ["early.txt": "early\n", "late.txt": "late\n"])
+            #expect(pulled == ["early.txt": "early\n", "hup.txt": "hup\n", "late.txt": "late\n"])
         }
     }
 
