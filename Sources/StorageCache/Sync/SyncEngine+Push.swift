@@ -42,10 +42,12 @@ extension SyncEngine {
         }
 
         var uploaded = try await upload(plan.uploads, from: directory)
-        let snapshot = await writeSnapshot(of: directory, skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
+        let generation = (remote?.manifest.generation ?? 0) + 1
+        var snapshot = await writeSnapshot(
+            of: directory, generation: generation, skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
 
         var manifest = Manifest(
-            generation: (remote?.manifest.generation ?? 0) + 1, createdAt: Date(), toolVersion: Self.toolVersion,
+            generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
             parentGeneration: remote?.manifest.generation, files: tree.entries, snapshot: nil)
         manifest.snapshot = snapshot.map {
             ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
@@ -60,6 +62,17 @@ extension SyncEngine {
             manifest.generation = (remote?.manifest.generation ?? 0) + 1
             manifest.parentGeneration = remote?.manifest.generation
             manifest.snapshot?.generation = manifest.generation
+            // The winner's clean-up may have removed our snapshot (an older push of a slower host, say): never
+            // commit a manifest naming a snapshot that is gone; write it again.
+            if let key = manifest.snapshot?.key, await !objectExists(key) {
+                warnings.append("the snapshot was removed while this push waited; wrote it again")
+                snapshot = await writeSnapshot(
+                    of: directory, generation: manifest.generation, skippedAny: !tree.skipped.isEmpty,
+                    warnings: &warnings)
+                manifest.snapshot = snapshot.map {
+                    ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
+                }
+            }
             guard try await commit(manifest, over: remote) else {
                 throw SyncError(
                     .conflict,
@@ -69,7 +82,7 @@ extension SyncEngine {
         }
 
         let deleted = await deleteRemoved(
-            plan.deletes, keepingSnapshot: manifest.snapshot?.key, previous: remote, warnings: &warnings)
+            plan.deletes, committed: manifest, previous: remote, warnings: &warnings)
         logger.info(
             "pushed generation \(manifest.generation): \(uploaded.files) files uploaded (\(uploaded.bytes) bytes), \(deleted) deleted"
         )
@@ -135,14 +148,29 @@ extension SyncEngine {
 
     /// Deletes the objects of removed files and snapshots no manifest needs any more. Failures are warnings: the
     /// committed manifest no longer names these objects.
+    ///
+    /// Concurrent pushes share the per-file keys and the snapshot prefix, so this keeps: the snapshots of
+    /// `committed` and of `previous` (a reader may still be following it), snapshots labelled with a generation
+    /// at or above `committed`'s (a concurrent push's, not committed yet: it will retry over `committed`), and,
+    /// when a newer manifest was committed meanwhile, every file and the snapshot that manifest names.
     func deleteRemoved(
-        _ paths: [String], keepingSnapshot: String?, previous: RemoteManifest?, warnings: inout [String]
+        _ paths: [String], committed: Manifest, previous: RemoteManifest?, warnings: inout [String]
     ) async -> Int {
+        var paths = paths
+        var keep = Set([committed.snapshot?.key, previous?.manifest.snapshot?.key].compactMap { $0 })
+        if let current = try? await readManifest(), current.manifest.generation != committed.generation {
+            let named = Set(current.manifest.files.map(\.path))
+            paths.removeAll { named.contains($0) }
+            if let key = current.manifest.snapshot?.key { keep.insert(key) }
+        }
         var keys = paths.map { location.key(forRelativePath: $0) }
         if let snapshots = try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-")
         {
-            let keep = Set([keepingSnapshot, previous?.manifest.snapshot?.key].compactMap { $0 })
-            keys += snapshots.objects.map(\.key).filter { !keep.contains($0) }
+            keys += snapshots.objects.map(\.key).filter { key in
+                guard !keep.contains(key) else { return false }
+                guard let label = Self.snapshotGeneration(key: key) else { return true }
+                return label < committed.generation
+            }
         }
         guard !keys.isEmpty else { return 0 }
         do {
@@ -154,6 +182,25 @@ extension SyncEngine {
         } catch {
             warnings.append("could not delete \(keys.count) removed objects: \(error.description)")
             return 0
+        }
+    }
+
+    /// The generation a snapshot key was written for (`…/snapshot-g<generation>-<random>.tar.zst`), or `nil` for a
+    /// key without one.
+    static func snapshotGeneration(key: String) -> Int? {
+        guard let range = key.range(of: "/snapshot-g", options: .backwards) else { return nil }
+        let digits = key[range.upperBound...].prefix { $0.isNumber }
+        guard !digits.isEmpty, key[range.upperBound...].dropFirst(digits.count).hasPrefix("-") else { return nil }
+        return Int(digits)
+    }
+
+    /// Whether `key` exists; a failed check counts as "exists" (the pull still verifies what it reads).
+    func objectExists(_ key: String) async -> Bool {
+        do {
+            _ = try await client.headObject(bucket: location.bucket, key: key)
+            return true
+        } catch {
+            return error.code != .notFound
         }
     }
 }
@@ -169,7 +216,7 @@ extension Duration {
 extension SyncEngine {
     /// Streams a snapshot tarball of `directory` to a new key beside the manifest (never over the key a committed
     /// manifest names). A failure is a warning: per-file objects remain the source of truth.
-    func writeSnapshot(of directory: String, skippedAny: Bool, warnings: inout [String]) async
+    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool, warnings: inout [String]) async
         -> SnapshotUploader.Uploaded?
     {
         guard options.snapshot else { return nil }
@@ -178,7 +225,9 @@ extension SyncEngine {
                 "no snapshot written: some files were skipped, and a snapshot must hold exactly the manifest")
             return nil
         }
-        let key = location.root + "/snapshot-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) }) + ".tar.zst"
+        let key =
+            location.root + "/snapshot-g\(generation)-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
+            + ".tar.zst"
         var put = options.putOptions
         put.contentType = "application/zstd"
         put.checksumSHA256 = false
