@@ -225,7 +225,7 @@ struct SyncAcceptanceTests {
                 let base = dir + "/base"
                 try Support.generate(base, sessions: 10, messages: 6, large: 0)
                 _ = try await Support.engine(client, bucket: bucket).push(from: base)
-                for round in 0..<4 {
+                for round in 0..<8 {
                     let a = dir + "/a\(round)"
                     let b = dir + "/b\(round)"
                     try Support.copyTree(base, to: a)

@@ -41,10 +41,20 @@ extension SyncEngine {
                 deleted: 0)
         }
 
-        var uploaded = try await upload(plan.uploads, from: directory)
         let generation = (remote?.manifest.generation ?? 0) + 1
-        var snapshot = await writeSnapshot(
-            of: directory, generation: generation, skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
+        // The snapshot streams while the per-file objects upload: a push takes the longer of the two, not the sum.
+        async let snapshotWrite = writeSnapshot(
+            of: directory, generation: generation, skippedAny: !tree.skipped.isEmpty)
+        var uploaded: UploadTotals
+        do throws(SyncError) {
+            uploaded = try await upload(plan.uploads, from: directory)
+        } catch {
+            _ = await snapshotWrite
+            throw error
+        }
+        let written = await snapshotWrite
+        var snapshot = written.0
+        warnings += written.1
 
         var manifest = Manifest(
             generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
@@ -78,6 +88,15 @@ extension SyncEngine {
                     .conflict,
                     "s3://\(location.bucket)/\(location.manifestKey) changed twice while pushing; "
                         + "the other push's state is kept — push again to replace it")
+            }
+            // The winner deletes the objects of files its tree lacks, right after its commit, and those may be
+            // objects this push just wrote again. Check them now that this manifest is current (a winner that
+            // deletes later sees it and keeps them) and write back any that are gone.
+            let winnerFiles = Set(remote?.manifest.files.map(\.path) ?? [])
+            let atRisk = plan.uploads.filter { !winnerFiles.contains($0.path) }
+            let restored = try await reuploadMissing(atRisk, from: directory)
+            if restored > 0 {
+                warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
 
@@ -124,6 +143,32 @@ extension SyncEngine {
         return UploadTotals(files: entries.count, bytes: entries.reduce(0) { $0 + $1.size })
     }
 
+    /// HEADs the objects of `entries` and uploads again those that are missing; returns how many were.
+    func reuploadMissing(_ entries: [ManifestEntry], from directory: String) async throws(SyncError) -> Int {
+        guard !entries.isEmpty else { return 0 }
+        let bucket = location.bucket
+        let location = self.location
+        let client = self.client
+        let missing: [ManifestEntry?]
+        do throws(S3Error) {
+            missing = try await forEachConcurrently(entries, limit: options.concurrency) {
+                entry throws(S3Error) -> ManifestEntry? in
+                do throws(S3Error) {
+                    _ = try await client.headObject(bucket: bucket, key: location.key(forRelativePath: entry.path))
+                    return nil
+                } catch {
+                    if error.code == .notFound { return entry }
+                    throw error
+                }
+            }
+        } catch {
+            throw SyncError(s3: error, doing: "checking objects under s3://\(bucket)/\(location.storagePrefix)")
+        }
+        let gone = missing.compactMap { $0 }
+        _ = try await upload(gone, from: directory)
+        return gone.count
+    }
+
     /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
     func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
         let bytes: [UInt8]
@@ -158,19 +203,20 @@ extension SyncEngine {
     ) async -> Int {
         var paths = paths
         var keep = Set([committed.snapshot?.key, previous?.manifest.snapshot?.key].compactMap { $0 })
+        let snapshots =
+            (try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-"))?
+            .objects.map(\.key) ?? []
+        // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
         if let current = try? await readManifest(), current.manifest.generation != committed.generation {
             let named = Set(current.manifest.files.map(\.path))
             paths.removeAll { named.contains($0) }
             if let key = current.manifest.snapshot?.key { keep.insert(key) }
         }
         var keys = paths.map { location.key(forRelativePath: $0) }
-        if let snapshots = try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-")
-        {
-            keys += snapshots.objects.map(\.key).filter { key in
-                guard !keep.contains(key) else { return false }
-                guard let label = Self.snapshotGeneration(key: key) else { return true }
-                return label < committed.generation
-            }
+        keys += snapshots.filter { key in
+            guard !keep.contains(key) else { return false }
+            guard let label = Self.snapshotGeneration(key: key) else { return true }
+            return label < committed.generation
         }
         guard !keys.isEmpty else { return 0 }
         do {
@@ -214,6 +260,16 @@ extension Duration {
 }
 
 extension SyncEngine {
+    /// ``writeSnapshot(of:generation:skippedAny:warnings:)`` returning its warnings (for `async let`).
+    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool) async
+        -> (SnapshotUploader.Uploaded?, [String])
+    {
+        var warnings: [String] = []
+        let uploaded = await writeSnapshot(
+            of: directory, generation: generation, skippedAny: skippedAny, warnings: &warnings)
+        return (uploaded, warnings)
+    }
+
     /// Streams a snapshot tarball of `directory` to a new key beside the manifest (never over the key a committed
     /// manifest names). A failure is a warning: per-file objects remain the source of truth.
     func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool, warnings: inout [String]) async
