@@ -12,15 +12,17 @@ extension SyncEngine {
     public func push(from directory: String) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
-        var remote = try await readManifest()
-        let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
-
+        // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
+        async let fetched = readManifestResult()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: directory)
         var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
         let tree = try scanner.scan(root: directory, cache: &cache)
-        if let cachePath, !options.dryRun { cache.save(path: cachePath) }
+        // Rewriting the cache is only worth it when something was hashed.
+        if let cachePath, !options.dryRun, tree.hashedFiles > 0 { cache.save(path: cachePath) }
+        var remote = try await fetched.get()
+        let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
         var plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
@@ -108,6 +110,15 @@ extension SyncEngine {
         return result(
             committed: true, generation: manifest.generation, snapshot: snapshot != nil, uploaded: uploaded.files,
             bytes: uploaded.bytes, deleted: deleted)
+    }
+
+    /// ``readManifest()`` as a `Result` (for `async let` with a typed error).
+    func readManifestResult() async -> Result<RemoteManifest?, SyncError> {
+        do throws(SyncError) {
+            return .success(try await readManifest())
+        } catch {
+            return .failure(error)
+        }
     }
 
     struct UploadTotals: Sendable {
