@@ -63,6 +63,14 @@ public struct FileHashCache: Codable, Sendable {
         return cache
     }
 
+    /// Whether the file at `path` is in the current (line) format; an older JSON cache is rewritten once.
+    public static func isCurrentFormat(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let header = Array((Self.header + "\n").utf8)
+        return (try? handle.read(upToCount: header.count)).map { [UInt8]($0) == header } ?? false
+    }
+
     /// A decimal integer (optionally negative) from ASCII digits.
     private static func integer(_ digits: ArraySlice<UInt8>) -> Int64? {
         var rest = digits[...]

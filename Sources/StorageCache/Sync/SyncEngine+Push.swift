@@ -20,7 +20,9 @@ extension SyncEngine {
         var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
         let tree = try scanner.scan(root: directory, cache: &cache)
         // Rewriting the cache is only worth it when something was hashed.
-        if let cachePath, !options.dryRun, tree.hashedFiles > 0 { cache.save(path: cachePath) }
+        if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
+            cache.save(path: cachePath)
+        }
         var remote = try await fetched.get()
         let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
