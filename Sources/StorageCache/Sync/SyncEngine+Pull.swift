@@ -59,16 +59,17 @@ extension SyncEngine {
         async throws(SyncError)
     {
         let parent = (destination as NSString).deletingLastPathComponent
-        let archive =
-            (parent.isEmpty ? "." : parent) + "/." + (destination as NSString).lastPathComponent
-            + ".sc-snapshot-\(UInt32.random(in: 0...UInt32.max))"
+        let parentPath = parent.isEmpty ? "." : parent
         do {
-            try FileManager.default.createDirectory(
-                atPath: parent.isEmpty ? "." : parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: parentPath, withIntermediateDirectories: true)
         } catch {
             throw SyncError(.io, "cannot create \(parent): \(error.localizedDescription)")
         }
-        defer { unlink(archive) }
+        // The download goes into a directory beside the destination, locked while in use, so that what a killed
+        // pull left behind is found and removed by the next one (and never a live pull's download).
+        let download = try Self.lockedDownloadDirectory(beside: destination, in: parentPath)
+        defer { download.remove() }
+        let archive = download.path + "/snapshot.tar.zst"
         do {
             try await client.downloadFile(bucket: location.bucket, key: snapshot.key, to: archive)
         } catch {
@@ -222,5 +223,44 @@ extension SyncEngine {
             timespec(tv_sec: Int(seconds), tv_nsec: Int((mtime - seconds) * 1e9)),
         ]
         utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)
+    }
+
+    /// A download directory `.<name>.sc-snapshot-<random>` beside a pull's destination, held under `flock`.
+    struct DownloadDirectory {
+        var path: String
+        var descriptor: Int32
+
+        func remove() {
+            try? FileManager.default.removeItem(atPath: path)
+            close(descriptor)
+        }
+    }
+
+    /// Removes the download directories (or, from older versions, archive files) that killed pulls into
+    /// `destination` left, skipping any another live pull still locks; then creates and locks a new one.
+    static func lockedDownloadDirectory(beside destination: String, in parent: String) throws(SyncError)
+        -> DownloadDirectory
+    {
+        let stem = "." + (destination as NSString).lastPathComponent + ".sc-snapshot-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        where name.hasPrefix(stem) || name.hasPrefix("." + stem) {
+            let path = parent + "/" + name
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { try? FileManager.default.removeItem(atPath: path) }
+            close(fd)
+        }
+        let path = parent + "/" + stem + "\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(path, 0o700) == 0 else {
+            throw SyncError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let message = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            rmdir(path)
+            throw SyncError(.io, "cannot lock \(path): \(message)")
+        }
+        return DownloadDirectory(path: path, descriptor: fd)
     }
 }

@@ -12,15 +12,19 @@ extension SyncEngine {
     public func push(from directory: String) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
-        var remote = try await readManifest()
-        let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
-
+        // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
+        async let fetched = readManifestResult()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: directory)
         var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
         let tree = try scanner.scan(root: directory, cache: &cache)
-        if let cachePath, !options.dryRun { cache.save(path: cachePath) }
+        // Rewriting the cache is only worth it when something was hashed.
+        if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
+            cache.save(path: cachePath)
+        }
+        var remote = try await fetched.get()
+        let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
         var plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
@@ -41,11 +45,23 @@ extension SyncEngine {
                 deleted: 0)
         }
 
-        var uploaded = try await upload(plan.uploads, from: directory)
-        let snapshot = await writeSnapshot(of: directory, skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
+        let generation = (remote?.manifest.generation ?? 0) + 1
+        // The snapshot streams while the per-file objects upload: a push takes the longer of the two, not the sum.
+        async let snapshotWrite = writeSnapshot(
+            of: directory, generation: generation, skippedAny: !tree.skipped.isEmpty)
+        var uploaded: UploadTotals
+        do throws(SyncError) {
+            uploaded = try await upload(plan.uploads, from: directory)
+        } catch {
+            _ = await snapshotWrite
+            throw error
+        }
+        let written = await snapshotWrite
+        var snapshot = written.0
+        warnings += written.1
 
         var manifest = Manifest(
-            generation: (remote?.manifest.generation ?? 0) + 1, createdAt: Date(), toolVersion: Self.toolVersion,
+            generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
             parentGeneration: remote?.manifest.generation, files: tree.entries, snapshot: nil)
         manifest.snapshot = snapshot.map {
             ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
@@ -60,22 +76,51 @@ extension SyncEngine {
             manifest.generation = (remote?.manifest.generation ?? 0) + 1
             manifest.parentGeneration = remote?.manifest.generation
             manifest.snapshot?.generation = manifest.generation
+            // The winner's clean-up may have removed our snapshot (an older push of a slower host, say): never
+            // commit a manifest naming a snapshot that is gone; write it again.
+            if let key = manifest.snapshot?.key, await !objectExists(key) {
+                warnings.append("the snapshot was removed while this push waited; wrote it again")
+                snapshot = await writeSnapshot(
+                    of: directory, generation: manifest.generation, skippedAny: !tree.skipped.isEmpty,
+                    warnings: &warnings)
+                manifest.snapshot = snapshot.map {
+                    ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
+                }
+            }
             guard try await commit(manifest, over: remote) else {
                 throw SyncError(
                     .conflict,
                     "s3://\(location.bucket)/\(location.manifestKey) changed twice while pushing; "
                         + "the other push's state is kept — push again to replace it")
             }
+            // The winner deletes the objects of files its tree lacks, right after its commit, and those may be
+            // objects this push just wrote again. Check them now that this manifest is current (a winner that
+            // deletes later sees it and keeps them) and write back any that are gone.
+            let winnerFiles = Set(remote?.manifest.files.map(\.path) ?? [])
+            let atRisk = plan.uploads.filter { !winnerFiles.contains($0.path) }
+            let restored = try await reuploadMissing(atRisk, from: directory)
+            if restored > 0 {
+                warnings.append("wrote back \(restored) objects the concurrent push had deleted")
+            }
         }
 
         let deleted = await deleteRemoved(
-            plan.deletes, keepingSnapshot: manifest.snapshot?.key, previous: remote, warnings: &warnings)
+            plan.deletes, committed: manifest, previous: remote, warnings: &warnings)
         logger.info(
             "pushed generation \(manifest.generation): \(uploaded.files) files uploaded (\(uploaded.bytes) bytes), \(deleted) deleted"
         )
         return result(
             committed: true, generation: manifest.generation, snapshot: snapshot != nil, uploaded: uploaded.files,
             bytes: uploaded.bytes, deleted: deleted)
+    }
+
+    /// ``readManifest()`` as a `Result` (for `async let` with a typed error).
+    func readManifestResult() async -> Result<RemoteManifest?, SyncError> {
+        do throws(SyncError) {
+            return .success(try await readManifest())
+        } catch {
+            return .failure(error)
+        }
     }
 
     struct UploadTotals: Sendable {
@@ -111,6 +156,32 @@ extension SyncEngine {
         return UploadTotals(files: entries.count, bytes: entries.reduce(0) { $0 + $1.size })
     }
 
+    /// HEADs the objects of `entries` and uploads again those that are missing; returns how many were.
+    func reuploadMissing(_ entries: [ManifestEntry], from directory: String) async throws(SyncError) -> Int {
+        guard !entries.isEmpty else { return 0 }
+        let bucket = location.bucket
+        let location = self.location
+        let client = self.client
+        let missing: [ManifestEntry?]
+        do throws(S3Error) {
+            missing = try await forEachConcurrently(entries, limit: options.concurrency) {
+                entry throws(S3Error) -> ManifestEntry? in
+                do throws(S3Error) {
+                    _ = try await client.headObject(bucket: bucket, key: location.key(forRelativePath: entry.path))
+                    return nil
+                } catch {
+                    if error.code == .notFound { return entry }
+                    throw error
+                }
+            }
+        } catch {
+            throw SyncError(s3: error, doing: "checking objects under s3://\(bucket)/\(location.storagePrefix)")
+        }
+        let gone = missing.compactMap { $0 }
+        _ = try await upload(gone, from: directory)
+        return gone.count
+    }
+
     /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
     func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
         let bytes: [UInt8]
@@ -135,14 +206,30 @@ extension SyncEngine {
 
     /// Deletes the objects of removed files and snapshots no manifest needs any more. Failures are warnings: the
     /// committed manifest no longer names these objects.
+    ///
+    /// Concurrent pushes share the per-file keys and the snapshot prefix, so this keeps: the snapshots of
+    /// `committed` and of `previous` (a reader may still be following it), snapshots labelled with a generation
+    /// at or above `committed`'s (a concurrent push's, not committed yet: it will retry over `committed`), and,
+    /// when a newer manifest was committed meanwhile, every file and the snapshot that manifest names.
     func deleteRemoved(
-        _ paths: [String], keepingSnapshot: String?, previous: RemoteManifest?, warnings: inout [String]
+        _ paths: [String], committed: Manifest, previous: RemoteManifest?, warnings: inout [String]
     ) async -> Int {
+        var paths = paths
+        var keep = Set([committed.snapshot?.key, previous?.manifest.snapshot?.key].compactMap { $0 })
+        let snapshots =
+            (try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-"))?
+            .objects.map(\.key) ?? []
+        // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
+        if let current = try? await readManifest(), current.manifest.generation != committed.generation {
+            let named = Set(current.manifest.files.map(\.path))
+            paths.removeAll { named.contains($0) }
+            if let key = current.manifest.snapshot?.key { keep.insert(key) }
+        }
         var keys = paths.map { location.key(forRelativePath: $0) }
-        if let snapshots = try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-")
-        {
-            let keep = Set([keepingSnapshot, previous?.manifest.snapshot?.key].compactMap { $0 })
-            keys += snapshots.objects.map(\.key).filter { !keep.contains($0) }
+        keys += snapshots.filter { key in
+            guard !keep.contains(key) else { return false }
+            guard let label = Self.snapshotGeneration(key: key) else { return true }
+            return label < committed.generation
         }
         guard !keys.isEmpty else { return 0 }
         do {
@@ -156,6 +243,25 @@ extension SyncEngine {
             return 0
         }
     }
+
+    /// The generation a snapshot key was written for (`…/snapshot-g<generation>-<random>.tar.zst`), or `nil` for a
+    /// key without one.
+    static func snapshotGeneration(key: String) -> Int? {
+        guard let range = key.range(of: "/snapshot-g", options: .backwards) else { return nil }
+        let digits = key[range.upperBound...].prefix { $0.isNumber }
+        guard !digits.isEmpty, key[range.upperBound...].dropFirst(digits.count).hasPrefix("-") else { return nil }
+        return Int(digits)
+    }
+
+    /// Whether `key` exists; a failed check counts as "exists" (the pull still verifies what it reads).
+    func objectExists(_ key: String) async -> Bool {
+        do {
+            _ = try await client.headObject(bucket: location.bucket, key: key)
+            return true
+        } catch {
+            return error.code != .notFound
+        }
+    }
 }
 
 extension Duration {
@@ -167,9 +273,19 @@ extension Duration {
 }
 
 extension SyncEngine {
+    /// ``writeSnapshot(of:generation:skippedAny:warnings:)`` returning its warnings (for `async let`).
+    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool) async
+        -> (SnapshotUploader.Uploaded?, [String])
+    {
+        var warnings: [String] = []
+        let uploaded = await writeSnapshot(
+            of: directory, generation: generation, skippedAny: skippedAny, warnings: &warnings)
+        return (uploaded, warnings)
+    }
+
     /// Streams a snapshot tarball of `directory` to a new key beside the manifest (never over the key a committed
     /// manifest names). A failure is a warning: per-file objects remain the source of truth.
-    func writeSnapshot(of directory: String, skippedAny: Bool, warnings: inout [String]) async
+    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool, warnings: inout [String]) async
         -> SnapshotUploader.Uploaded?
     {
         guard options.snapshot else { return nil }
@@ -178,7 +294,9 @@ extension SyncEngine {
                 "no snapshot written: some files were skipped, and a snapshot must hold exactly the manifest")
             return nil
         }
-        let key = location.root + "/snapshot-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) }) + ".tar.zst"
+        let key =
+            location.root + "/snapshot-g\(generation)-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
+            + ".tar.zst"
         var put = options.putOptions
         put.contentType = "application/zstd"
         put.checksumSHA256 = false
