@@ -102,6 +102,18 @@ struct GitHubActionsCacheFaultTests {
         try expectNoSecrets(s.logs, s.fake)
     }
 
+    @Test func aDamagedDownloadIsCorruptedAndLeavesTheDestination() async throws {
+        let s = try setup()
+        _ = try await s.store.save(directory: s.temp.sub("src"), key: "k", options: SaveOptions())
+        let before = TreeFixture.fingerprint(s.temp.sub("dest"))
+        try s.fake.inject(["corrupt_download": 100])
+        let restored = try await s.store.restore(key: "k", into: s.temp.sub("dest"))
+        #expect(restored.outcome == .corrupted)
+        #expect(restored.message?.contains("untouched") == true)
+        #expect(TreeFixture.fingerprint(s.temp.sub("dest")) == before)
+        try expectNoSecrets(s.logs, s.fake)
+    }
+
     @Test func anExpiredDownloadURLIsAskedForAgain() async throws {
         let s = try setup()
         _ = try await s.store.save(directory: s.temp.sub("src"), key: "k", options: SaveOptions())

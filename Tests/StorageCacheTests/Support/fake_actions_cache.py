@@ -12,7 +12,7 @@ Blob routes (/blob/<id>?sp=..&se=..&sig=..; sig = base64 HMAC-SHA256 of "sp\\npa
   GET with Range: bytes=a-b        ranged read (206 + Content-Range), x-ms-meta-* returned
 Control (no auth, loopback only):
   POST /_control/faults {name: count, ...}   faults: deny_write_403, deny_write_ok_false, twirp_429,
-      twirp_500, blob_500, blob_429, truncate_download, stall_download, expire_download_url; and
+      twirp_500, blob_500, blob_429, truncate_download, stall_download, corrupt_download, expire_download_url; and
       max_entry_bytes (a limit, not a count)
   GET /_control/stats   per-route request counts and the entries
 
@@ -144,9 +144,9 @@ class Handler(BaseHTTPRequestHandler):
         if not key or not version:
             return self.twirp_error(400, "invalid_argument", "key and version are required")
         if take_fault("deny_write_403"):
-            return self.twirp_error(403, "permission_denied", "cache write denied: the token is read-only")
+            return self.twirp_error(403, "permission_denied", "cache write denied: the token for this run is read-only")
         if take_fault("deny_write_ok_false"):
-            return self.reply(200, {"ok": False, "message": "cache write denied for this token"})
+            return self.reply(200, {"ok": False, "message": "cache write denied: the token for this run is read-only"})
         with lock:
             for entry in entries:
                 if entry["key"] == key and entry["version"] == version:
@@ -291,6 +291,9 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in blobs[blob_id]["meta"].items():
             self.send_header(name, value)
         self.end_headers()
+        if len(chunk) > 1 and take_fault("corrupt_download"):
+            middle = len(chunk) // 2
+            chunk = chunk[:middle] + bytes([chunk[middle] ^ 0xFF]) + chunk[middle + 1:]
         if take_fault("truncate_download") and len(chunk) > 1:
             self.wfile.write(chunk[: len(chunk) // 2])
             self.wfile.flush()

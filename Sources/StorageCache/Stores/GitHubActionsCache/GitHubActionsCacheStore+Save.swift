@@ -82,9 +82,11 @@ extension GitHubActionsCacheStore {
             symlinks: summary.symlinks, sha256: summary.sha256, duration: stopwatch.seconds)
     }
 
+    /// Whether a reservation refusal says the token may not write: `cache write denied:` (@actions/cache's
+    /// `CACHE_WRITE_DENIED_PREFIX`), a read-only budget, a permission error.
     static func looksDenied(_ message: String) -> Bool {
         let lowered = message.lowercased()
-        return ["denied", "read-only", "readonly", "forbidden", "not permitted", "permission"].contains {
+        return ["denied", "read-only", "read only", "readonly", "forbidden", "not permitted", "permission"].contains {
             lowered.contains($0)
         }
     }
