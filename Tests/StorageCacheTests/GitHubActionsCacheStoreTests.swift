@@ -33,6 +33,16 @@ struct GitHubActionsCacheStoreTests {
         #expect(store?.configuration.temporaryDirectory == "/tmp/runner")
     }
 
+    @Test func keysFollowActionsCacheRules() async throws {
+        let store = GitHubActionsCacheStore(
+            configuration: .init(resultsURL: "http://127.0.0.1:1/", runtimeToken: "t"))
+        for (key, restoreKeys) in [("a,b", []), ("a", ["b,c"]), ("a", (1...10).map { "r\($0)" }), ("", [])] {
+            await #expect(throws: StoreError.self) { try await store.lookup(key: key, restoreKeys: restoreKeys) }
+        }
+        #expect(CacheServiceClient.origin(of: "https://results.example/some/path?x=1") == "https://results.example")
+        #expect(CacheServiceClient.origin(of: "http://127.0.0.1:8080/") == "http://127.0.0.1:8080")
+    }
+
     @Test func saveThenRestoreByKeyAndByRestoreKeyNewestWins() async throws {
         let fake = try FakeActionsCache()
         let temp = try TemporaryDirectory()

@@ -51,8 +51,7 @@ struct CacheServiceClient: Sendable {
 
     /// Calls `method` with `body` (a JSON object); throws only when no answer came after every attempt.
     func call(_ method: String, _ body: [String: any Sendable]) async throws(StoreError) -> Outcome {
-        let url =
-            baseURL.hasSuffix("/") ? baseURL + Self.servicePath + method : baseURL + "/" + Self.servicePath + method
+        let url = Self.origin(of: baseURL) + "/" + Self.servicePath + method
         let payload: [UInt8]
         do {
             payload = Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
@@ -99,6 +98,15 @@ struct CacheServiceClient: Sendable {
             }
             return .failed(failure)
         }
+    }
+
+    /// `scheme://host[:port]` of `url`: @actions/cache resolves `/twirp/…` against the results URL, so any path
+    /// in it is dropped.
+    static func origin(of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return String(url[..<schemeEnd.upperBound]) + host
     }
 
     static func decode(_ body: [UInt8]) -> Object? {

@@ -8,7 +8,7 @@ extension GitHubActionsCacheStore {
     public func restore(
         key: String, restoreKeys: [String], into destination: String, progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult {
-        try CacheKey.validate(key)
+        try Self.validate(key: key, restoreKeys: restoreKeys)
         let destination = FileSystem.absolute(destination)
         do {
             return try await restoreDownloading(
@@ -61,6 +61,9 @@ extension GitHubActionsCacheStore {
             }
         }
         let archive = try assemble(parts, size: info.size, into: work + "/archive")
+        logger.debug(
+            "downloaded '\(match.key)' from the GitHub Actions cache: \(info.size) bytes in \(parts.count) parts, \(String(format: "%.3f", stopwatch.seconds)) s"
+        )
         progress?(TransferProgress(phase: "extracting", bytes: info.size, totalBytes: info.size))
         if !FileSystem.isDirectory(FileSystem.parent(of: destination)) {
             try FileSystem.makeDirectories(FileSystem.parent(of: destination))

@@ -3,7 +3,7 @@ import Tarball
 extension GitHubActionsCacheStore {
     public func save(directory source: String, key: String, options: SaveOptions) async throws(StoreError) -> SaveResult
     {
-        try CacheKey.validate(key)
+        try Self.validate(key: key, restoreKeys: [])
         let source = FileSystem.absolute(source)
         guard FileSystem.isDirectory(source) else {
             throw StoreError(code: .invalidInput, message: "path \(source) is not a directory")

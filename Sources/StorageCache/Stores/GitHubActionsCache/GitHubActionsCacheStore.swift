@@ -145,8 +145,29 @@ public struct GitHubActionsCacheStore: TarballStore {
         return StoreError(code: code, message: "GitHub Actions cache: cannot \(what): \(failure.summary)")
     }
 
-    public func lookup(key: String, restoreKeys: [String]) async throws(StoreError) -> LookupResult {
+    /// actions/cache's key rules on top of ``CacheKey/validate(_:name:)``: no commas in any key (the service
+    /// takes them as separators) and at most 10 keys with the restore keys.
+    static func validate(key: String, restoreKeys: [String]) throws(StoreError) {
         try CacheKey.validate(key)
+        guard restoreKeys.count + 1 <= 10 else {
+            throw StoreError(
+                code: .invalidInput,
+                message:
+                    "the GitHub Actions cache takes at most 10 keys (key plus restore keys); got \(restoreKeys.count + 1)"
+            )
+        }
+        for candidate in [key] + restoreKeys {
+            try CacheKey.validate(candidate, name: candidate == key ? "key" : "restore key")
+            if candidate.contains(",") {
+                throw StoreError(
+                    code: .invalidInput,
+                    message: "cache key '\(candidate)' cannot contain commas (GitHub Actions cache)")
+            }
+        }
+    }
+
+    public func lookup(key: String, restoreKeys: [String]) async throws(StoreError) -> LookupResult {
+        try Self.validate(key: key, restoreKeys: restoreKeys)
         let stopwatch = Stopwatch()
         guard let match = try await resolve(key: key, restoreKeys: restoreKeys, version: version) else {
             return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
