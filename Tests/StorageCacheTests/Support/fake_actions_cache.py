@@ -130,6 +130,16 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(raw)
         except ValueError:
             return self.twirp_error(400, "malformed", "body is not JSON")
+        # As a protojson Twirp server: unknown fields are an error, int64 fields come as JSON strings.
+        known = {"CreateCacheEntry": {"metadata", "key", "version"},
+                 "FinalizeCacheEntryUpload": {"metadata", "key", "size_bytes", "version"},
+                 "GetCacheEntryDownloadURL": {"metadata", "key", "restore_keys", "version"}}.get(method, set())
+        if not isinstance(request, dict) or set(request) - known:
+            return self.twirp_error(400, "malformed", "unknown fields in the request")
+        if "size_bytes" in request and not isinstance(request["size_bytes"], str):
+            return self.twirp_error(400, "malformed", "size_bytes must be an int64 JSON string")
+        if not isinstance(request.get("restore_keys", []), list):
+            return self.twirp_error(400, "malformed", "restore_keys must be a list")
         handler = {
             "CreateCacheEntry": self.create,
             "FinalizeCacheEntryUpload": self.finalize,
@@ -162,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def finalize(self, request):
         key, version = request.get("key", ""), request.get("version", "")
-        size = int(request.get("size_bytes", request.get("sizeBytes", 0)))
+        size = int(request.get("size_bytes", "0"))
         limit = faults.get("max_entry_bytes")
         if limit is not None and size > limit:
             return self.twirp_error(400, "invalid_argument", f"cache entry of {size} bytes is over the limit")
@@ -180,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def download_url(self, request):
         key, version = request.get("key", ""), request.get("version", "")
-        restore_keys = request.get("restore_keys", request.get("restoreKeys", []))
+        restore_keys = request.get("restore_keys", [])
         with lock:
             ready = [e for e in entries if e["finalized"] and e["version"] == version]
             match = next((e for e in ready if e["key"] == key), None)
