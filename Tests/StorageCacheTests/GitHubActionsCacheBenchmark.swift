@@ -29,26 +29,28 @@ struct GitHubActionsCacheBenchmark {
         let logs = CapturedLogs()
         let github = fake.store(logs: logs, temporaryDirectory: temp.sub("tmp"))
         let local = LocalTarballStore(directory: temp.sub("local-cache"))
-        var lines: [String] = []
-        for (name, store) in [("local", local as any TarballStore), ("github-actions (fake)", github)] {
-            var saves: [Double] = []
-            var restores: [Double] = []
-            var bytes: Int64 = 0
-            for round in 0..<rounds {
+        // Rounds interleave the stores, alternating which goes first: restores end in a syncfs, so whichever runs
+        // later on a busy disk pays more, and running one store's rounds after the other's skews the comparison.
+        let stores: [(String, any TarballStore)] = [("local", local), ("github-actions (fake)", github)]
+        var saves: [String: [Double]] = [:]
+        var restores: [String: [Double]] = [:]
+        var bytes: [String: Int64] = [:]
+        for round in 0..<rounds {
+            for (name, store) in round % 2 == 0 ? stores : stores.reversed() {
                 let key = "bench-\(name)-\(round)"
                 let started = ContinuousClock.now
                 let saved = try await store.save(directory: tree, key: key, options: SaveOptions())
-                saves.append(Self.seconds(ContinuousClock.now - started))
-                bytes = saved.bytes
+                saves[name, default: []].append(Self.seconds(ContinuousClock.now - started))
+                bytes[name] = saved.bytes
                 let restoreStarted = ContinuousClock.now
-                let restored = try await store.restore(key: key, into: temp.sub("out-\(round)"))
-                restores.append(Self.seconds(ContinuousClock.now - restoreStarted))
+                let restored = try await store.restore(key: key, into: temp.sub("out"))
+                restores[name, default: []].append(Self.seconds(ContinuousClock.now - restoreStarted))
                 #expect(restored.outcome == .hit)
-                FileSystem.removeTree(temp.sub("out-\(round)"))
+                FileSystem.removeTree(temp.sub("out"))
             }
-            lines.append(
-                "\(name): archive \(bytes) bytes, save median \(Self.median(saves)) s, restore median \(Self.median(restores)) s (\(rounds) rounds)"
-            )
+        }
+        let lines = stores.map { name, _ in
+            "\(name): archive \(bytes[name] ?? 0) bytes, save median \(Self.median(saves[name] ?? [0])) s, restore median \(Self.median(restores[name] ?? [0])) s (\(rounds) rounds)"
         }
         print(lines.joined(separator: "\n"))
         print(logs.all.filter { $0.contains("downloaded") }.joined(separator: "\n"))
