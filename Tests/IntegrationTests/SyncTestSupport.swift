@@ -144,20 +144,7 @@ enum SyncTestSupport {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible mutations.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// SeededGenerator (SplitMix64) lives in CLISupport.swift.
 
 /// `Tests/Support/fault_proxy.py` in front of LocalStack: a seeded share of requests fails with 503 or a reset.
 final class FaultProxy: @unchecked Sendable {
