@@ -146,6 +146,10 @@ final class ExtractionWriterThread: @unchecked Sendable {
     private(set) var failure: TarballError?
     private var current: Int32 = -1
     private var written: Int64 = 0
+    /// How much of the current file was handed to ``StagingTreeWriter/startWriteback(_:offset:count:)``.
+    private var writebackStarted: Int64 = 0
+    /// Large files start their writeback every this many bytes.
+    private static let writebackStep: Int64 = 8 << 20
     private var currentPath: [UInt8] = []
 
     init(writer: StagingTreeWriter, channel: BatchChannel) {
@@ -215,14 +219,22 @@ final class ExtractionWriterThread: @unchecked Sendable {
                 ? try writer.reopenHardLink(components, path: path)
                 : try writer.createFile(components, path: path, mode: mode)
             written = 0
+            writebackStarted = 0
             currentPath = path
         case .data(let offset, let start, let count):
             try writer.write(
                 current, batch.arena.baseAddress! + start, count: count, offset: offset, shown: currentPath)
             written = max(written, offset + Int64(count))
+            if written - writebackStarted >= Self.writebackStep {
+                writer.startWriteback(current, offset: writebackStarted, count: written - writebackStarted)
+                writebackStarted = written
+            }
         case .endFile(let size, let mode, let times):
             let fd = current
             current = -1
+            if writebackStarted > 0 || written >= Self.writebackStep / 8 {
+                writer.startWriteback(fd, offset: writebackStarted, count: written - writebackStarted)
+            }
             try writer.finishFile(fd, written: written, size: size, mode: mode, times: times, shown: currentPath)
         }
     }

@@ -1,3 +1,5 @@
+import CArchive
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -92,6 +94,14 @@ final class StagingTreeWriter {
             }
             done += n
         }
+    }
+
+    /// Starts writing back `count` bytes at `offset` of `fd` without waiting (best effort): large files go to
+    /// disk while the rest is extracted, so the final `syncfs` waits for less.
+    func startWriteback(_ fd: Int32, offset: Int64, count: Int64) {
+        #if os(Linux)
+            _ = sc_start_writeback(fd, offset, count)
+        #endif
     }
 
     /// Completes a file written through ``createFile(_:path:mode:)`` up to `written` bytes: its `size` (longer
