@@ -18,6 +18,12 @@ static inline int sc_renameat2(int olddirfd, const char *oldpath, int newdirfd, 
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
+/// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing back the dirty pages of the range without
+/// waiting for them (a later syncfs has less left to do). -1 and errno on failure.
+static inline int sc_start_writeback(int fd, long long offset, long long count) {
+    return (int)syscall(SYS_sync_file_range, fd, offset, count, 2u /* SYNC_FILE_RANGE_WRITE */);
+}
+
 /// syncfs(2): flushes the file system holding `fd`. -1 and errno on failure.
 static inline int sc_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
 #endif

@@ -6,19 +6,23 @@ import CArchive
     import Darwin
 #endif
 
-/// Our own checks on every entry before libarchive writes it: what may be extracted and where.
+/// Our own checks on every entry before it is written: what may be extracted and where.
 ///
-/// libarchive's `SECURE_*` flags are a second line; this decides from the archive alone, so a hostile
-/// archive is refused the same way whatever the disk looks like.
+/// ``StagingTreeWriter`` is a second line (it cannot write through a link whatever it is asked); this decides
+/// from the archive alone, so a hostile archive is refused the same way whatever the disk looks like.
 struct EntryPolicy {
     enum Kind { case file, hardLink, directory, symlink }
 
     struct Admitted {
         /// The normalised relative path (no `.`, `..` or empty components).
         var path: [UInt8]
+        /// `path` split into its components.
+        var components: [[UInt8]]
         var kind: Kind
         /// For a hard link: the normalised relative path of its target.
         var linkTarget: [UInt8]?
+        /// For a hard link: `linkTarget` split into its components.
+        var linkTargetComponents: [[UInt8]] = []
     }
 
     private var symlinks: Set<[UInt8]> = []
@@ -70,14 +74,16 @@ struct EntryPolicy {
                         + "of the archive")
             }
             files.insert(path)
-            return Admitted(path: path, kind: .hardLink, linkTarget: targetPath)
+            return Admitted(
+                path: path, components: components, kind: .hardLink, linkTarget: targetPath,
+                linkTargetComponents: target)
         }
         switch type {
         case 0o100000:
             files.insert(path)
-            return Admitted(path: path, kind: .file)
+            return Admitted(path: path, components: components, kind: .file)
         case 0o040000:
-            return Admitted(path: path, kind: .directory)
+            return Admitted(path: path, components: components, kind: .directory)
         case 0o120000:
             let target = archive_entry_symlink(entry).map { Posix.bytes($0) } ?? []
             guard EntryPath.symlinkStaysInside(entry: components, target: target) else {
@@ -88,7 +94,7 @@ struct EntryPolicy {
                 )
             }
             symlinks.insert(path)
-            return Admitted(path: path, kind: .symlink)
+            return Admitted(path: path, components: components, kind: .symlink)
         case 0o020000, 0o060000:
             throw TarballError(code: .unsupportedEntry, message: "refused entry \(shown): a device node")
         case 0o010000:

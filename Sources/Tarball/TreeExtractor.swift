@@ -6,19 +6,16 @@ import CArchive
     import Darwin
 #endif
 
-/// Reads a tar stream and writes its checked entries under a root directory with `archive_write_disk`.
+/// Reads a tar stream and creates its checked entries under a root directory with ``StagingTreeWriter``.
+///
+/// Not `archive_write_disk`: with `SECURE_SYMLINKS` it `lstat`s every component of every entry's path and keeps
+/// its own fixup list, several times the system calls of `tar -x`; ours opens each directory once, creates each
+/// file relative to it and cannot write through a link (see ``StagingTreeWriter``).
 struct TreeExtractor {
     let input: ArchiveInput
-    /// Absolute, canonical path of the (staging) directory to fill.
+    /// Absolute, canonical path of the (fresh, private) staging directory to fill.
     let root: [UInt8]
     let archiveName: String
-
-    /// Time and permissions kept; symlinks and `..` refused by libarchive too. Never OWNER. Not
-    /// SECURE_NOABSOLUTEPATHS: we hand libarchive absolute paths inside the staging directory (the alternative,
-    /// chdir, is process-wide) after refusing absolute entry paths ourselves.
-    static let diskFlags: Int32 =
-        ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS
-        | ARCHIVE_EXTRACT_SECURE_NODOTDOT
 
     static func openReader(input: ArchiveInput, archiveName: String) throws(TarballError) -> OpaquePointer {
         guard let archive = archive_read_new() else {
@@ -40,72 +37,164 @@ struct TreeExtractor {
         return TarballError(code: .corrupted, message: "the archive \(name) is damaged: \(detail)")
     }
 
+    /// Whether file creation runs on a second thread, fed through a bounded queue of batches (at most
+    /// `depth + 2` arenas of ``ExtractionBatch/arenaSize``), while this thread decompresses.
+    var threaded = true
+
     func run() throws(TarballError) -> TarballSummary {
         let archive = try Self.openReader(input: input, archiveName: archiveName)
         defer { archive_read_free(archive) }
-        guard let disk = archive_write_disk_new() else {
-            throw TarballError(code: .io, message: "archive_write_disk_new failed: out of memory")
-        }
-        defer { archive_write_free(disk) }
-        archive_write_disk_set_options(disk, Self.diskFlags)
-        var policy = EntryPolicy()
-        var summary = TarballSummary(
-            sha256: "", compressedBytes: 0, files: 0, directories: 0, symlinks: 0, contentBytes: 0)
-        var entry: OpaquePointer?
-        while true {
-            let status = archive_read_next_header(archive, &entry)
-            if status == ARCHIVE_EOF { break }
-            guard status >= ARCHIVE_WARN, let entry else { throw input.failure ?? Self.corrupted(archive, archiveName) }
-            guard let admitted = try policy.admit(entry) else { continue }
-            let shown = String(pathBytes: admitted.path)
-            Posix.withCString(Posix.join(root, admitted.path)) { archive_entry_copy_pathname(entry, $0) }
-            if let target = admitted.linkTarget {
-                Posix.withCString(Posix.join(root, target)) { archive_entry_copy_hardlink(entry, $0) }
+        let writer = try StagingTreeWriter(root: root)
+        let channel = BatchChannel(depth: 4)
+        let worker = ExtractionWriterThread(writer: writer, channel: channel)
+        var reader = BatchingReader(archive: archive, extractor: self)
+        guard threaded, worker.start() else {
+            // Everything on this thread: each batch is applied as soon as it is full.
+            let batch = ExtractionBatch()
+            let summary = try reader.read(first: batch) { (batch) throws(TarballError) -> ExtractionBatch? in
+                for op in batch.ops { try worker.apply(op, batch) }
+                batch.reset()
+                return batch
             }
-            archive_entry_set_perm(entry, archive_entry_perm(entry) & ~0o6000)
-            guard archive_write_header(disk, entry) >= ARCHIVE_WARN else { throw Self.diskError(disk, shown) }
-            switch admitted.kind {
-            case .file:
-                summary.files += 1
-                summary.contentBytes += archive_entry_size(entry)
-                try copyData(archive, disk, shown)
-            case .hardLink:
-                if archive_entry_size_is_set(entry) != 0, archive_entry_size(entry) > 0 {
-                    try copyData(archive, disk, shown)
-                }
-            case .directory:
-                summary.directories += 1
-            case .symlink:
-                summary.symlinks += 1
-            }
-            guard archive_write_finish_entry(disk) >= ARCHIVE_WARN else { throw Self.diskError(disk, shown) }
+            try writer.finish()
+            return summary
         }
-        // Directory times and modes are set last, here.
-        guard archive_write_close(disk) >= ARCHIVE_WARN else { throw Self.diskError(disk, "the directories") }
+        let summary: TarballSummary
+        do throws(TarballError) {
+            summary = try reader.read(first: channel.emptyBatch()) { (batch) throws(TarballError) -> ExtractionBatch? in
+                channel.send(batch) ? channel.emptyBatch() : nil
+            }
+            channel.close()
+        } catch {
+            channel.cancel()
+            worker.join()
+            throw worker.failure ?? error
+        }
+        worker.join()
+        if let failure = worker.failure { throw failure }
         return summary
     }
 
-    private func copyData(_ archive: OpaquePointer, _ disk: OpaquePointer, _ shown: String) throws(TarballError) {
-        var block: UnsafeRawPointer?
-        var size = 0
-        var offset: la_int64_t = 0
-        while true {
-            let status = archive_read_data_block(archive, &block, &size, &offset)
-            if status == ARCHIVE_EOF { return }
-            guard status >= ARCHIVE_WARN else {
-                let error = input.failure ?? Self.corrupted(archive, archiveName)
-                throw TarballError(code: error.code, message: "\(error.message) (in \(shown))")
+    /// Turns the archive's entries into ops, in order, checked by ``EntryPolicy``.
+    private struct BatchingReader {
+        let archive: OpaquePointer
+        let extractor: TreeExtractor
+        private var batch: ExtractionBatch?
+        private var deliver: ((ExtractionBatch) throws(TarballError) -> ExtractionBatch?)?
+
+        init(archive: OpaquePointer, extractor: TreeExtractor) {
+            self.archive = archive
+            self.extractor = extractor
+        }
+
+        /// Reads every entry into batches handed to `deliver`, which returns the next empty batch, or nil when
+        /// the writing side stopped (its error is then the one to report).
+        mutating func read(
+            first: ExtractionBatch?, deliver: @escaping (ExtractionBatch) throws(TarballError) -> ExtractionBatch?
+        ) throws(TarballError) -> TarballSummary {
+            batch = first
+            self.deliver = deliver
+            defer { self.deliver = nil }
+            var policy = EntryPolicy()
+            var summary = TarballSummary(
+                sha256: "", compressedBytes: 0, files: 0, directories: 0, symlinks: 0, contentBytes: 0)
+            var entry: OpaquePointer?
+            while true {
+                let status = archive_read_next_header(archive, &entry)
+                if status == ARCHIVE_EOF { break }
+                guard status >= ARCHIVE_WARN, let entry else { throw extractor.readFailure(archive, nil) }
+                guard let admitted = try policy.admit(entry) else { continue }
+                let path = admitted.path
+                let components = admitted.components
+                let mode = mode_t(archive_entry_perm(entry)) & 0o1777  // never setuid or setgid
+                switch admitted.kind {
+                case .file:
+                    summary.files += 1
+                    summary.contentBytes += archive_entry_size(entry)
+                    try push(.file(components: components, path: path, mode: mode, reopen: false))
+                    try copyData(entry, mode: mode, path: path)
+                case .hardLink:
+                    try push(.hardLink(components: components, path: path, target: admitted.linkTargetComponents))
+                    if archive_entry_size_is_set(entry) != 0, archive_entry_size(entry) > 0 {
+                        try push(.file(components: components, path: path, mode: mode, reopen: true))
+                        try copyData(entry, mode: mode, path: path)
+                    }
+                case .directory:
+                    summary.directories += 1
+                    let times = TreeExtractor.times(entry)
+                    try push(.directory(components: components, path: path, mode: mode, times: times))
+                case .symlink:
+                    summary.symlinks += 1
+                    let target = archive_entry_symlink(entry).map { Posix.bytes($0) } ?? []
+                    let times = TreeExtractor.times(entry)
+                    try push(.symlink(components: components, path: path, target: target, times: times))
+                }
             }
-            guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                throw Self.diskError(disk, shown)
+            if let batch, !batch.ops.isEmpty { try flush(batch) }
+            return summary
+        }
+
+        private mutating func flush(_ full: ExtractionBatch) throws(TarballError) {
+            batch = try deliver?(full)
+            if batch == nil { throw TarballError(code: .io, message: "extraction stopped") }
+        }
+
+        private mutating func push(_ op: ExtractionOp) throws(TarballError) {
+            guard let current = batch else { throw TarballError(code: .io, message: "extraction stopped") }
+            if current.ops.count >= ExtractionBatch.maxOps { try flush(current) }
+            batch!.ops.append(op)
+        }
+
+        /// Copies the entry's data into batch arenas (split where an arena fills), then ends the file.
+        private mutating func copyData(_ entry: OpaquePointer, mode: mode_t, path: [UInt8]) throws(TarballError) {
+            var block: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            while true {
+                let status = archive_read_data_block(archive, &block, &size, &offset)
+                if status == ARCHIVE_EOF { break }
+                guard status >= ARCHIVE_WARN else { throw extractor.readFailure(archive, path) }
+                guard let block else { continue }
+                var done = 0
+                while done < size {
+                    guard var current = batch else { throw TarballError(code: .io, message: "extraction stopped") }
+                    if current.isFull {
+                        try flush(current)
+                        current = batch!
+                    }
+                    let count = min(size - done, current.free)
+                    (current.arena.baseAddress! + current.used).copyMemory(from: block + done, byteCount: count)
+                    current.ops.append(.data(offset: offset + Int64(done), start: current.used, count: count))
+                    current.used += count
+                    done += count
+                }
             }
+            try push(.endFile(size: archive_entry_size(entry), mode: mode, times: TreeExtractor.times(entry)))
         }
     }
 
-    private static func diskError(_ disk: OpaquePointer, _ shown: String) -> TarballError {
-        let detail = archive_error_string(disk).map { String(cString: $0) } ?? "unknown error"
-        let code = archive_errno(disk)
-        let cause = code > 0 && !detail.contains(Posix.describe(code)) ? " (\(Posix.describe(code)))" : ""
-        return TarballError(code: .io, message: "cannot extract \(shown): \(detail)\(cause)")
+    /// The error for a failed read: the input's own, else libarchive's, naming the entry when there is one.
+    fileprivate func readFailure(_ archive: OpaquePointer, _ path: [UInt8]?) -> TarballError {
+        let error = input.failure ?? Self.corrupted(archive, archiveName)
+        guard let path else { return error }
+        return TarballError(code: error.code, message: "\(error.message) (in \(String(pathBytes: path)))")
+    }
+
+    /// The entry's access and modification times for `futimens`/`utimensat`; nil when it has neither. An absent
+    /// one is left as it is (the time of creation).
+    static func times(_ entry: OpaquePointer) -> (timespec, timespec)? {
+        let hasAccess = archive_entry_atime_is_set(entry) != 0
+        let hasModification = archive_entry_mtime_is_set(entry) != 0
+        guard hasAccess || hasModification else { return nil }
+        let omit = timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2)  // UTIME_OMIT (a macro Swift cannot import)
+        let access =
+            hasAccess
+            ? timespec(tv_sec: time_t(archive_entry_atime(entry)), tv_nsec: Int(archive_entry_atime_nsec(entry)))
+            : omit
+        let modification =
+            hasModification
+            ? timespec(tv_sec: time_t(archive_entry_mtime(entry)), tv_nsec: Int(archive_entry_mtime_nsec(entry)))
+            : omit
+        return (access, modification)
     }
 }
