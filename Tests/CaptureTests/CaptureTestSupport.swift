@@ -2,6 +2,10 @@ import CSQLite
 import Foundation
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A scratch directory, removed when the value goes away.
 final class ScratchDirectory: Sendable {
     let path: String
@@ -94,6 +98,15 @@ enum Python {
         """
 }
 
+extension Process {
+    /// Kills this child (SIGKILL, by its pid) and reaps it.
+    func stop() {
+        guard isRunning else { return }
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()
+    }
+}
+
 /// Reads databases directly through SQLite, as a witness.
 enum SQLiteProbe {
     /// Every row of the first column of `sql`, as text.
@@ -128,4 +141,49 @@ enum SQLiteProbe {
 /// Relative paths of every entry under `root`.
 func treeListing(_ root: String) -> Set<String> {
     Set((FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? [])
+}
+
+/// A small OpenCode data directory: a WAL database with committed rows still in its `-wal` (a live process holds
+/// it open), credentials, logs and a legacy `storage/` tree.
+enum OpenCodeFixture {
+    /// Rows committed in the database (20 checkpointed, 5 only in the WAL).
+    static let rows = 25
+
+    /// Writes the directory at `root`; returns the process holding the database open (terminate it when done).
+    static func make(_ root: String) throws -> Process {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/log", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/storage/session/info", withIntermediateDirectories: true)
+        try Data("{\"anthropic\": {\"type\": \"api\", \"key\": \"sk-fake\"}}".utf8).write(
+            to: URL(fileURLWithPath: root + "/auth.json"))
+        try Data("{\"server\": {\"token\": \"fake\"}}".utf8).write(to: URL(fileURLWithPath: root + "/mcp-auth.json"))
+        try Data("INFO started\n".utf8).write(to: URL(fileURLWithPath: root + "/log/2026-12-01T000000.log"))
+        try Data("{\"id\": \"ses_1\"}".utf8).write(to: URL(fileURLWithPath: root + "/storage/session/info/ses_1.json"))
+        try Python.makeDatabase(root + "/opencode.db", rows: 20)
+        return try Python.start(
+            """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            for _ in range(5):
+                db.execute("INSERT INTO t(payload) VALUES (randomblob(100))")
+            print("ready", flush=True)
+            time.sleep(120)
+            """, [root + "/opencode.db"])
+    }
+
+    /// Leaves stale companions beside `root/opencode.db`: rows 26…40 committed into a `-wal` by a process that then
+    /// dies without a checkpoint.
+    static func leaveStaleCompanions(_ root: String) throws {
+        try Python.run(
+            """
+            import sqlite3, sys, os
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            for _ in range(15):
+                db.execute("INSERT INTO t(payload) VALUES (randomblob(100))")
+            os._exit(0)
+            """, [root + "/opencode.db"])
+    }
 }

@@ -29,7 +29,7 @@ struct TreeCaptureTests {
             print("ready", flush=True)
             time.sleep(60)
             """, [source + "/opencode.db"])
-        defer { holder.terminate() }
+        defer { holder.stop() }
         #expect(FileManager.default.fileExists(atPath: source + "/opencode.db-wal"))
 
         let captured = try TreeCapture.capture(source: source, options: CaptureOptions(), logger: testLogger)
@@ -81,7 +81,7 @@ struct TreeCaptureTests {
         let database = source + "/opencode.db"
         try Python.makeDatabase(database, rows: 4000)
         let writer = try Python.start(Python.writer, [database, "30"])
-        defer { writer.terminate() }
+        defer { writer.stop() }
         let state = scratch.sub("state")
         var lastCount = 0
         for round in 0..<15 {
@@ -114,7 +114,7 @@ struct TreeCaptureTests {
         try Python.makeDatabase(database, rows: 10, journalMode: mode == "rollback" ? "DELETE" : "WAL")
         try Data("x".utf8).write(to: URL(fileURLWithPath: source + "/other.txt"))
         let locker = try Python.start(Python.locker, [database, mode])
-        defer { locker.terminate() }
+        defer { locker.stop() }
 
         let started = Date()
         let captured = try TreeCapture.capture(
@@ -142,7 +142,7 @@ struct TreeCaptureTests {
         try Python.makeDatabase(database, rows: 5, journalMode: "DELETE")
 
         let locker = try Python.start(Python.locker, [database, "rollback"])
-        defer { locker.terminate() }
+        defer { locker.stop() }
         let captured = try TreeCapture.capture(
             source: source, options: CaptureOptions(stateDirectory: state, lockWait: 0.5), logger: testLogger)
         defer { captured.remove() }
