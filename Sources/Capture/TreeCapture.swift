@@ -53,6 +53,28 @@ public enum TreeCapture {
         try capture(source: source, options: CaptureOptions(excludes: excludes), logger: logger)
     }
 
+    /// Whether any regular file under `source` (not excluded by `excludes`) starts with the SQLite header, read
+    /// without creating anything. A tree without databases can be archived in place: no staging tree, and no
+    /// hard links that would move every file's ctime (which the sync hash cache keys on).
+    public static func containsDatabases(source: String, excludes: [String]) -> Bool {
+        let matcher = ExcludeMatcher(patterns: excludes)
+        func walk(_ relative: String) -> Bool {
+            let directory = relative.isEmpty ? source : source + "/" + relative
+            for name in CaptureFiles.list(directory)?.names ?? [] {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                guard let info = CaptureFiles.lstatPath(directory + "/" + name) else { continue }
+                let kind = CaptureFiles.kind(info)
+                if matcher.matches(path, isDirectory: kind == S_IFDIR) { continue }
+                if kind == S_IFDIR, walk(path) { return true }
+                if kind == S_IFREG, info.st_size >= 100, CaptureFiles.hasSQLiteHeader(directory + "/" + name) {
+                    return true
+                }
+            }
+            return false
+        }
+        return walk("")
+    }
+
     /// A new empty staging directory: under ``CaptureOptions/stagingParent``, else beside `source` (same file
     /// system), else in the temporary directory.
     static func makeStaging(for source: String, options: CaptureOptions) throws(CaptureError) -> String {

@@ -190,3 +190,17 @@ extension TreeCapture {
         try! capture(source: source, options: CaptureOptions(stateDirectory: stateDirectory), logger: testLogger)
     }
 }
+
+@Suite("TreeCapture.containsDatabases")
+struct ContainsDatabasesTests {
+    @Test func findsDatabasesAtAnyDepthButNotExcludedOnes() throws {
+        let scratch = try ScratchDirectory()
+        let source = scratch.sub("data")
+        try FileManager.default.createDirectory(atPath: source + "/a/b", withIntermediateDirectories: true)
+        try Data(String(repeating: "json ", count: 40).utf8).write(to: URL(fileURLWithPath: source + "/a/x.json"))
+        #expect(!TreeCapture.containsDatabases(source: source, excludes: []))
+        try Python.makeDatabase(source + "/a/b/deep.db", rows: 1, journalMode: "DELETE")
+        #expect(TreeCapture.containsDatabases(source: source, excludes: []))
+        #expect(!TreeCapture.containsDatabases(source: source, excludes: ["*.db"]))
+    }
+}

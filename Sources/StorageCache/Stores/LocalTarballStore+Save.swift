@@ -36,7 +36,7 @@ extension LocalTarballStore {
         }
         var archived = source
         var captured: CapturedTree?
-        if options.captureDatabases {
+        if options.captureDatabases, TreeCapture.containsDatabases(source: source, excludes: options.tarball.excludes) {
             // Databases are archived from a consistent copy (SQLite online backup), never from the live file.
             do throws(CaptureError) {
                 captured = try TreeCapture.capture(

@@ -12,7 +12,8 @@ extension SyncEngine {
     /// that loses a race to a concurrent one re-plans against the winner and tries once more, then reports a
     /// conflict. A push that stops at any point leaves the previous manifest current and its snapshot intact.
     public func push(from directory: String) async throws(SyncError) -> PushResult {
-        guard options.captureDatabases else { return try await push(tree: directory, cacheKey: directory) }
+        guard options.captureDatabases, TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
+        else { return try await push(tree: directory, cacheKey: directory) }
         // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
         let captured = try await Self.capture(directory, options: options, logger: logger)
         defer { captured.remove() }
