@@ -85,7 +85,7 @@ public enum TreeCapture {
         if let given = options.stagingParent {
             candidates = [given]
         } else {
-            candidates = [parent, String(cString: getenv("TMPDIR") ?? strdup("/tmp"))]
+            candidates = [parent, getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"]
         }
         removeLeftovers(in: parent, name: name)
         var lastError = ""
@@ -209,7 +209,7 @@ struct CaptureRun {
                     try CaptureFiles.linkOrCopy(join(source, path), to: target, mode: info.st_mode)
                 } catch {
                     if CaptureFiles.lstatPath(join(source, path)) == nil { continue }  // removed meanwhile
-                    throw error
+                    warnings.append("skipped \(path): \(error.message)")
                 }
             default:
                 warnings.append("skipped \(path): not a regular file, directory or symlink")

@@ -204,3 +204,21 @@ struct ContainsDatabasesTests {
         #expect(!TreeCapture.containsDatabases(source: source, excludes: ["*.db"]))
     }
 }
+
+@Suite("TreeCapture: unreadable files")
+struct UnreadableFileTests {
+    @Test func anUncopyableFileIsAWarningNotAFailure() throws {
+        let scratch = try ScratchDirectory()
+        let source = scratch.sub("data")
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try Data("ok".utf8).write(to: URL(fileURLWithPath: source + "/ok.txt"))
+        // Staging on another directory tree forces copies; a FIFO is neither linked nor copied.
+        mkfifo(source + "/pipe", 0o600)
+        let captured = try TreeCapture.capture(
+            source: source, options: CaptureOptions(stagingParent: scratch.sub("elsewhere")), logger: testLogger)
+        defer { captured.remove() }
+        #expect(treeListing(captured.path) == ["ok.txt"])
+        #expect(captured.warnings.contains { $0.contains("pipe") })
+        #expect(captured.path.hasPrefix(scratch.sub("elsewhere") + "/"))
+    }
+}
