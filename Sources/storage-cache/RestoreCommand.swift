@@ -4,29 +4,37 @@ import StorageCache
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a directory from the local cache.",
+        abstract: "Restore a directory from the primary cache, falling back on S3 with --s3-backup.",
         discussion: """
             Looks for the exact --key first, then for each --restore-keys value in order as a prefix (the newest \
-            matching entry wins). The directory is replaced as a whole; on a miss or a damaged entry it is untouched.
+            matching entry wins). On a miss or a damaged entry it pulls the S3 copy (with --s3-backup) and saves it \
+            in the primary cache under --key. The directory is replaced as a whole; on a miss it is untouched. \
+            Every flag has an INPUT_* twin (INPUT_KEY, INPUT_RESTORE-KEYS, INPUT_S3-BUCKET, …); flags win.
             """
     )
-
-    @Option(name: .long, help: ArgumentHelp("The directory to restore into (replaced).", valueName: "dir"))
-    var path: String
-
-    @Option(name: .long, help: "The primary cache key.")
-    var key: String
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Key prefixes to fall back on, in order (repeatable or newline-separated).", valueName: "key"))
+            "The directory to restore into (INPUT_STORAGE-PATH; default ~/.local/share/opencode/storage).",
+            valueName: "dir"))
+    var path: String?
+
+    @Option(
+        name: .long, help: "The primary cache key (INPUT_KEY; default opencode-storage-<identity>-<owner-repo>-<OS>).")
+    var key: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Key prefixes to fall back on, in order (repeatable or newline-separated; INPUT_RESTORE-KEYS).",
+            valueName: "key"))
     var restoreKeys: [String] = []
 
-    @Flag(name: .long, help: "Exit 3 when no entry matches.")
+    @Flag(name: .long, help: "Exit 3 when no entry matches anywhere (INPUT_FAIL-ON-CACHE-MISS).")
     var failOnCacheMiss = false
 
-    @Flag(name: .long, help: "Only check whether an entry matches; restore nothing.")
+    @Flag(name: .long, help: "Only check whether an entry matches; restore nothing (INPUT_LOOKUP-ONLY).")
     var lookupOnly = false
 
     @Flag(
@@ -35,13 +43,24 @@ struct RestoreCommand: AsyncParsableCommand {
     var noFsync = false
 
     @OptionGroup var cache: CacheDirectoryOptions
+    @OptionGroup var coordinator: CoordinatorOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let command = CacheCommands.Restore(
-            path: path, key: key, restoreKeys: restoreKeys, cacheDirectory: cache.directory,
-            failOnCacheMiss: failOnCacheMiss, lookupOnly: lookupOnly, sync: !noFsync)
+        var flags = CacheSettingsFlags()
+        flags.storagePath = path
+        flags.key = key
+        flags.restoreKeys = restoreKeys
+        flags.cacheDirectory = cache.cacheDir
+        flags.primary = coordinator.primary
+        flags.s3Backup = coordinator.s3Backup
+        flags.s3FailureMode = coordinator.s3FailureMode
+        flags.failOnCacheMiss = failOnCacheMiss ? true : nil
+        flags.lookupOnly = lookupOnly ? true : nil
+        let command = CoordinatorCommands.Restore(
+            flags: flags, syncFlags: coordinator.syncFlags(), syncRestoredTree: !noFsync,
+            environment: coordinator.environment)
         let context = output.context
-        try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
+        try await command.run(CoordinatorOptions.reporter(output), logger: context.logger).finish()
     }
 }

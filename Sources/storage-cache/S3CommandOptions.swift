@@ -48,8 +48,8 @@ struct S3CommandOptions: ParsableArguments {
         return S3ClientFactory.make(
             configuration: S3ClientConfiguration(region: region, endpoint: resolvedEndpoint), concurrency: concurrency,
             logger: logger
-        ) { _ in
-            S3CLICredentials.provider(profile: profile ?? environment["AWS_PROFILE"], logger: logger)
+        ) { http in
+            S3CLICredentials.provider(profile: profile, http: http, logger: logger)
         }
     }
 }
@@ -69,25 +69,12 @@ enum S3ClientFactory {
 
 /// Where the CLI's credentials come from.
 enum S3CLICredentials {
-    /// The provider for `profile`: the environment's `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
-    /// `AWS_SESSION_TOKEN`.
-    static func provider(profile: String?, logger: Logger) -> any CredentialProvider {
-        EnvironmentCredentials(profile: profile)
-    }
-
-    private struct EnvironmentCredentials: CredentialProvider {
-        let profile: String?
-
-        func credentials() async throws(CredentialError) -> AWSCredentials {
-            let environment = ProcessInfo.processInfo.environment
-            guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty,
-                let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty
-            else {
-                throw CredentialError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-            }
-            let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            return AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
-        }
+    /// The standard AWS chain (environment, web identity, shared files for `profile`, container, instance
+    /// metadata); `--profile` overrides `AWS_PROFILE`.
+    static func provider(profile: String?, http: HTTPClient, logger: Logger) -> any CredentialProvider {
+        var environment = ProcessInfo.processInfo.environment
+        if let profile { environment["AWS_PROFILE"] = profile }
+        return CredentialProviderChain(environment: environment, httpClient: http, logger: logger)
     }
 }
 

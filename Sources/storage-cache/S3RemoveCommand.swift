@@ -8,7 +8,9 @@ struct S3RemoveCommand: AsyncParsableCommand {
 
     @OptionGroup var s3: S3CommandOptions
 
-    @Flag(name: .shortAndLong, help: "Delete every object under the prefix (DeleteObjects, 1,000 per request).")
+    @Flag(
+        name: .shortAndLong,
+        help: "Delete every object under the prefix taken as a directory (DeleteObjects, 1,000 per request).")
     var recursive = false
 
     @Argument(help: "s3://bucket/key, or s3://bucket/prefix with --recursive")
@@ -24,7 +26,9 @@ struct S3RemoveCommand: AsyncParsableCommand {
                 printLine("delete: \(uri)")
                 return
             }
-            let keys = try await client.listObjects(bucket: uri.bucket, prefix: uri.key).objects.map(\.key)
+            // A prefix names a directory: `tree` deletes `tree/…`, never `treehouse/…`.
+            let prefix = uri.key.isEmpty || uri.key.hasSuffix("/") ? uri.key : uri.key + "/"
+            let keys = try await client.listObjects(bucket: uri.bucket, prefix: prefix).objects.map(\.key)
             let failures = try await client.deleteObjects(bucket: uri.bucket, keys: keys)
             for failure in failures {
                 printLine("delete failed: s3://\(uri.bucket)/\(failure.key): \(failure.code) \(failure.message)")

@@ -11,6 +11,8 @@ extension StorageCacheCommand {
     /// Runs the command line with the documented exit codes: a bad flag or value exits 2 (not swift-argument-
     /// parser's 64) with a message naming the flag; commands exit with the status they throw as `ExitCode`.
     static func main() async {
+        // On a runner, mask every secret before anything else is printed.
+        StepReporter(runner: RunnerIO(), output: CommandOutput(json: false)).maskSecrets()
         let arguments = SyncCommand.rewrite(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -19,7 +19,7 @@ struct StorageCacheCommand: AsyncParsableCommand {
             S3Command.self,
             SyncCommand.self,
             StatusCommand.self,
+            RunCommand.self,
         ]
     )
-
 }

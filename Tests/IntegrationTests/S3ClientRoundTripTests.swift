@@ -9,7 +9,7 @@ import Testing
 struct S3ClientRoundTripTests {
     static let awkwardKeys = [
         "a b", "a+b", "100%", "x=y&z", "ünï/cødé", "*", "~t", "semi;colon", "(p)", "dir/sub dir/q?uery#frag",
-        "tab\there", "'quote\"", "<x>&amp;",
+        "tab\there", "'quote\"", "<x>&amp;", "d/./dot", "d/../dotdot",
     ]
 
     static let boto3Listing = """
@@ -53,7 +53,7 @@ struct S3ClientRoundTripTests {
             let prefixed = try await client.listObjects(bucket: bucket, prefix: "dir/sub dir/")
             #expect(prefixed.objects.map(\.key) == ["dir/sub dir/q?uery#frag"])
             let level = try await client.listObjects(bucket: bucket, prefix: "", delimiter: "/")
-            #expect(Set(level.commonPrefixes) == ["ünï/", "dir/"])
+            #expect(Set(level.commonPrefixes) == ["ünï/", "dir/", "d/"])
 
             let failures = try await client.deleteObjects(bucket: bucket, keys: Self.awkwardKeys)
             #expect(failures.isEmpty)
@@ -112,7 +112,12 @@ struct S3ClientRoundTripTests {
             #expect(head.serverSideEncryption == "AES256")
             #expect(head.etag == put.etag)
 
-            // If-None-Match: * refuses to overwrite.
+            // If-None-Match: * refuses to overwrite other content, but the same bytes again (a retried write
+            // whose first answer was lost) count as success.
+            let again = try await client.putObject(
+                bucket: bucket, key: "o.txt", body: .bytes(Array("hello".utf8)), options: S3PutOptions(ifNoneMatch: "*")
+            )
+            #expect(again.etag == put.etag)
             do {
                 _ = try await client.putObject(
                     bucket: bucket, key: "o.txt", body: .bytes([1]), options: S3PutOptions(ifNoneMatch: "*"))
@@ -137,6 +142,59 @@ struct S3ClientRoundTripTests {
             } catch let error as S3Error {
                 #expect(error.code == .notFound)
                 #expect(error.status == 404)
+            }
+        }
+    }
+
+    @Test func customerKeyAndKMSEncryptionRoundTrip() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("sse", client: client) { bucket in
+            let key = S3ServerSideEncryption.customerKey((0..<32).map { UInt8($0 * 7 % 256) })
+            try await client.putObject(
+                bucket: bucket, key: "c.bin", body: .bytes(Array("customer key".utf8)),
+                options: S3PutOptions(serverSideEncryption: key))
+            do {
+                _ = try await client.getObjectBytes(bucket: bucket, key: "c.bin")
+                Issue.record("reading an SSE-C object without its key must fail")
+            } catch let error as S3Error {
+                #expect(error.status == 400)
+            }
+            let (bytes, _) = try await client.getObjectBytes(
+                bucket: bucket, key: "c.bin", options: S3GetOptions(customerKey: key))
+            #expect(bytes == Array("customer key".utf8))
+            let head = try await client.headObject(
+                bucket: bucket, key: "c.bin", options: S3GetOptions(customerKey: key))
+            #expect(head.contentLength == 12)
+
+            try await client.putObject(
+                bucket: bucket, key: "k.bin", body: .bytes([1, 2, 3]),
+                options: S3PutOptions(serverSideEncryption: .kms(keyID: "alias/storage-cache-test")))
+            #expect(try await client.headObject(bucket: bucket, key: "k.bin").serverSideEncryption == "aws:kms")
+        }
+    }
+
+    @Test func downloadingAPrefixTakesOnlyThatDirectoryAndRefusesEscapingKeys() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("prefix", client: client) { bucket in
+            for key in ["tree/a.txt", "tree/sub/b.txt", "treehouse/c.txt", "tree/dir-marker/"] {
+                try await client.putObject(bucket: bucket, key: key, body: .bytes(Array(key.utf8)))
+            }
+            try await S3TestEnvironment.withTemporaryDirectory { directory in
+                let items = try await client.downloadPrefix(bucket: bucket, prefix: "tree", to: directory + "/out")
+                #expect(Set(items.map(\.key)) == ["tree/a.txt", "tree/sub/b.txt"])
+                #expect(try String(contentsOfFile: directory + "/out/sub/b.txt", encoding: .utf8) == "tree/sub/b.txt")
+                #expect(!FileManager.default.fileExists(atPath: directory + "/out/house"))
+
+                try await client.putObject(bucket: bucket, key: "tree/../escape.txt", body: .bytes([1]))
+                let dotted = try await client.listObjects(bucket: bucket, prefix: "tree/.").objects.map(\.key)
+                #expect(dotted == ["tree/../escape.txt"], "dot segments reach S3 verbatim")
+                do {
+                    _ = try await client.downloadPrefix(bucket: bucket, prefix: "tree/", to: directory + "/out2")
+                    Issue.record("a key with .. must be refused")
+                } catch let error as S3Error {
+                    #expect(error.code == .invalidInput)
+                }
+                #expect(!FileManager.default.fileExists(atPath: directory + "/escape.txt"))
             }
         }
     }

@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func fullJitterStaysWithinBounds() {
-        var generator = SeededGenerator(seed: 42)
+        var generator = RetryTestGenerator(seed: 42)
         let policy = RetryPolicy(maxAttempts: 10)
         var sawSmall = false
         var sawLarge = false
@@ -76,7 +76,7 @@ import Testing
 }
 
 /// SplitMix64, for reproducible jitter in tests.
-struct SeededGenerator: RandomNumberGenerator {
+struct RetryTestGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -1,4 +1,5 @@
 import HTTPTransport
+import Hashing
 import Testing
 
 @testable import S3
@@ -34,11 +35,20 @@ import Testing
         let cases: [(String, String)] = [
             ("a b", "a%20b"), ("a+b", "a%2Bb"), ("100%", "100%25"), ("x=y&z", "x%3Dy%26z"),
             ("ünï/cødé", "%C3%BCn%C3%AF/c%C3%B8d%C3%A9"), ("*", "%2A"), ("~t", "~t"), ("semi;colon", "semi%3Bcolon"),
-            ("(p)", "%28p%29"), ("%41", "%2541"), ("dir//x/", "dir//x/"),
+            ("(p)", "%28p%29"), ("%41", "%2541"), ("dir//x/", "dir//x/"), ("a/../b/./c", "a/%2E%2E/b/%2E/c"),
+            ("..", "%2E%2E"), ("...", "..."), ("a/.hidden/..x", "a/.hidden/..x"),
         ]
         for (key, encoded) in cases {
             #expect(endpoint.url(bucket: "b", key: key) == "http://127.0.0.1:4566/b/" + encoded, "\(key)")
         }
+    }
+
+    @Test func dotSegmentsAreSignedLiterallyButSentEscaped() throws {
+        let endpoint = try S3Endpoint.custom("http://127.0.0.1:4566")
+        #expect(endpoint.signingURL(bucket: "b", key: "a/../c") == "http://127.0.0.1:4566/b/a/../c")
+        #expect(endpoint.url(bucket: "b", key: "a/../c") == "http://127.0.0.1:4566/b/a/%2E%2E/c")
+        #expect(S3Endpoint.hasDotSegments("a/./b") && S3Endpoint.hasDotSegments(".."))
+        #expect(!S3Endpoint.hasDotSegments("a/.b/..c") && !S3Endpoint.hasDotSegments(nil))
     }
 
     @Test func queryValuesEncodeSlashesAndReservedCharacters() throws {
@@ -57,7 +67,7 @@ import Testing
     @Test func errorsMapToCodesAndNeverCarryTheQuery() {
         let operation = S3Operation(
             name: "GetObject", method: "GET", bucket: "b", key: "k", query: [("X-Amz-Signature", "deadbeef")])
-        let response = HTTPResponseStub.make(
+        let response = S3ResponseStub.make(
             status: 404, body: "<Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>r1</RequestId></Error>")
         let error = S3Client.error(operation: operation, response: response)
         #expect(error.code == .notFound)
@@ -68,14 +78,14 @@ import Testing
 
         let redirect = S3Client.error(
             operation: operation,
-            response: HTTPResponseStub.make(status: 301, body: "", headers: [("x-amz-bucket-region", "eu-central-1")]))
+            response: S3ResponseStub.make(status: 301, body: "", headers: [("x-amz-bucket-region", "eu-central-1")]))
         #expect(redirect.code == .wrongRegion)
         #expect(redirect.bucketRegion == "eu-central-1")
         #expect(redirect.message.contains("eu-central-1"))
 
         let head = S3Client.error(
             operation: S3Operation(name: "HeadObject", method: "HEAD", bucket: "b", key: "k"),
-            response: HTTPResponseStub.make(status: 403, body: ""))
+            response: S3ResponseStub.make(status: 403, body: ""))
         #expect(head.code == .accessDenied)
     }
 
@@ -102,6 +112,17 @@ import Testing
             ])
     }
 
+    @Test func multipartETagIsTheMD5OfPartMD5s() {
+        // Two parts whose MD5s are those of "a" and "b"; S3's ETag is md5(md5("a") ‖ md5("b")) + "-2".
+        let parts = [
+            S3UploadedPart(partNumber: 2, etag: "\"92eb5ffee6ae2fec3ad71c777531578f\""),
+            S3UploadedPart(partNumber: 1, etag: "\"0cc175b9c0f1b6a831c399e269772661\""),
+        ]
+        let expected = Hex.encode(MD5.digest(MD5.digest(Array("a".utf8)) + MD5.digest(Array("b".utf8))))
+        #expect(S3Client.multipartETag(of: parts) == "\"\(expected)-2\"")
+        #expect(S3Client.multipartETag(of: [S3UploadedPart(partNumber: 1, etag: "\"kms-opaque\"")]) == nil)
+    }
+
     @Test func partSizeGrowsToStayUnderTenThousandParts() {
         #expect(S3Client.partSize(for: 40 << 20, preferred: 8 << 20) == 8 << 20)
         #expect(S3Client.partSize(for: 1 << 20, preferred: 1 << 20) == 5 << 20)
@@ -111,7 +132,7 @@ import Testing
     }
 }
 
-enum HTTPResponseStub {
+enum S3ResponseStub {
     static func make(status: Int, body: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: HTTPHeaders(headers), body: Array(body.utf8), bytesReceived: 0)
     }

@@ -10,6 +10,12 @@ Prints `PORT <n>` on stdout once it is listening.
 Control endpoint (not counted, not faulted):
   GET  /__proxy/stats             -> {"requests": N, "forwarded": F, "faults": {"503": a, "reset": b}, "forced": c}
   POST /__proxy/config?force_status=403&fault_rate=0.2   (force_status=0 turns forcing off)
+  POST /__proxy/config?bucket_region=eu-west-1   requests not signed for that region get S3's 301
+                                           PermanentRedirect with x-amz-bucket-region (empty value: off)
+  POST /__proxy/config?lost_completes=N    the next N CompleteMultipartUpload calls are forwarded (and take
+                                           effect) but the answer is lost: the client sees a reset
+  POST /__proxy/config?complete_errors=N   the next N CompleteMultipartUpload calls (POST ...?uploadId=) get
+                                           a 200 whose body is an <Error> InternalError, as S3 sometimes sends
   POST /__proxy/reset             -> zero the counters
 
 Only loopback: it binds 127.0.0.1 and refuses an upstream that is not a loopback address.
@@ -40,6 +46,9 @@ class State:
         self.fault_rate = fault_rate
         self.reset_share = reset_share
         self.force_status = force_status
+        self.complete_errors = 0
+        self.bucket_region = ""
+        self.lost_completes = 0
         self.zero()
 
     def zero(self):
@@ -47,11 +56,24 @@ class State:
         self.forwarded = 0
         self.faults = {"503": 0, "reset": 0}
         self.forced = 0
+        self.complete_errors_sent = 0
+        self.redirects = 0
 
-    def decide(self):
-        """Returns 'forced', '503', 'reset' or None, and counts the request."""
+    def decide(self, method, path, authorization):
+        """Returns 'redirect', 'forced', 'complete-error', '503', 'reset' or None, and counts the request."""
         with self.lock:
             self.requests += 1
+            if self.bucket_region and ("/%s/" % self.bucket_region) not in authorization:
+                self.redirects += 1
+                return "redirect"
+            if self.lost_completes > 0 and method == "POST" and "uploadId=" in path:
+                self.lost_completes -= 1
+                self.faults["lost"] = self.faults.get("lost", 0) + 1
+                return "forward-then-reset"
+            if self.complete_errors > 0 and method == "POST" and "uploadId=" in path:
+                self.complete_errors -= 1
+                self.complete_errors_sent += 1
+                return "complete-error"
             if self.force_status:
                 self.forced += 1
                 return "forced"
@@ -65,7 +87,7 @@ class State:
     def stats(self):
         with self.lock:
             return {"requests": self.requests, "forwarded": self.forwarded, "faults": dict(self.faults),
-                    "forced": self.forced}
+                    "forced": self.forced, "completeErrors": self.complete_errors_sent, "redirects": self.redirects}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -122,6 +144,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 if "force_status" in query:
                     state.force_status = int(query["force_status"][0])
+                if "bucket_region" in query:
+                    state.bucket_region = query["bucket_region"][0]
+                if "lost_completes" in query:
+                    state.lost_completes = int(query["lost_completes"][0])
+                if "complete_errors" in query:
+                    state.complete_errors = int(query["complete_errors"][0])
                 if "fault_rate" in query:
                     state.fault_rate = float(query["fault_rate"][0])
             self._send(200, b"{}", "application/json")
@@ -145,7 +173,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._read_body()
             return self._control()
         body = self._read_body()
-        decision = self.server.state.decide()
+        decision = self.server.state.decide(self.command, self.path, self.headers.get("Authorization", ""))
+        if decision == "redirect":
+            region = self.server.state.bucket_region
+            xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket"
+                   " you are attempting to access must be addressed using the specified endpoint.</Message>"
+                   "<RequestId>fault-proxy</RequestId></Error>").encode()
+            return self._send(301, xml, extra=[("x-amz-bucket-region", region)])
+        if decision == "complete-error":
+            xml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\n<Error><Code>InternalError</Code><Message>We"
+                   b" encountered an internal error. Please try again.</Message><RequestId>fault-proxy</RequestId>"
+                   b"</Error>")
+            return self._send(200, xml)
         if decision == "forced":
             status = self.server.state.force_status
             code = "AccessDenied" if status == 403 else "InjectedError"
@@ -158,9 +197,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(503, xml)
         if decision == "reset":
             return self._reset_connection()
+        if decision == "forward-then-reset":
+            self._forward(body, discard=True)
+            return self._reset_connection()
         self._forward(body)
 
-    def _forward(self, body):
+    def _forward(self, body, discard=False):
+        """Sends the request upstream and relays the answer (or, with `discard`, drops it)."""
         host, port = self.server.upstream
         upstream = http.client.HTTPConnection(host, port, timeout=120)
         try:
@@ -175,6 +218,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if body:
                 upstream.send(body)
             response = upstream.getresponse()
+            if discard:
+                response.read()
+                return
             self.send_response(response.status, response.reason)
             length = response.getheader("Content-Length")
             payload = None

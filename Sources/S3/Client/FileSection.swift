@@ -12,10 +12,18 @@ enum FileSection {
     static func sha256(path: String, offset: Int64, length: Int64, blockSize: Int = 1 << 20) throws(S3Error)
         -> [UInt8]
     {
+        var hasher = SHA256Hasher()
+        try read(path: path, offset: offset, length: length, blockSize: blockSize) { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    /// Feeds `length` bytes of `path` from `offset` to `consume`, one block at a time.
+    static func read(
+        path: String, offset: Int64, length: Int64, blockSize: Int, _ consume: (UnsafeRawBufferPointer) -> Void
+    ) throws(S3Error) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw fileError(path) }
         defer { close(fd) }
-        var hasher = SHA256Hasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
         defer { buffer.deallocate() }
         var position = offset
@@ -27,11 +35,10 @@ enum FileSection {
                 throw fileError(path)
             }
             if n == 0 { throw S3Error(code: .localFile, message: "\(path) is shorter than expected (it changed?)") }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             position += Int64(n)
             remaining -= Int64(n)
         }
-        return hasher.finalize()
     }
 
     /// The size of the regular file at `path`.

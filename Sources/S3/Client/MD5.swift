@@ -13,4 +13,20 @@ package enum MD5 {
         }
         return out
     }
+
+    /// The MD5 of `length` bytes of `path` from `offset`, read in blocks.
+    static func digest(path: String, offset: Int64, length: Int64, blockSize: Int = 1 << 20) throws(S3Error)
+        -> [UInt8]
+    {
+        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
+        defer { EVP_MD_CTX_free(context) }
+        precondition(EVP_DigestInit_ex(context, EVP_md5(), nil) == 1, "EVP_DigestInit_ex(md5) failed")
+        try FileSection.read(path: path, offset: offset, length: length, blockSize: blockSize) { block in
+            _ = EVP_DigestUpdate(context, block.baseAddress, block.count)
+        }
+        var out = [UInt8](repeating: 0, count: 16)
+        var size: UInt32 = 0
+        out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(context, $0.baseAddress, &size) }
+        return out
+    }
 }

@@ -66,18 +66,19 @@ extension S3Client {
         }
     }
 
-    /// Downloads every object under `prefix` into `directory` (by the key's part after the prefix),
-    /// `concurrency` at once, each file atomically. Keys that would land outside `directory` (`..`, absolute)
-    /// are refused; directory markers (keys ending in `/`) are skipped.
+    /// Downloads every object under the directory-like `prefix` (`prefix/…`) into `directory` (by the key's part
+    /// after the prefix), `concurrency` at once, each file atomically. Keys that would land outside `directory`
+    /// (`..`, `.`, empty segments) are refused; directory markers (keys ending in `/`) are skipped.
     public func downloadPrefix(
         bucket: String, prefix: String, to directory: String, options: S3GetOptions = S3GetOptions(),
         concurrency: Int = 32
     ) async throws(S3Error) -> [S3TransferItem] {
-        let listing = try await listObjects(bucket: bucket, prefix: prefix)
+        // `prefix` names a directory: `tree` means `tree/…`, never `treehouse/…`.
         let base = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        let listing = try await listObjects(bucket: bucket, prefix: base)
         var items: [S3TransferItem] = []
         for object in listing.objects where !object.key.hasSuffix("/") {
-            var relative = String(object.key.dropFirst(object.key.hasPrefix(base) ? base.count : prefix.count))
+            var relative = String(object.key.dropFirst(base.count))
             while relative.hasPrefix("/") { relative.removeFirst() }
             let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
             guard !relative.isEmpty, !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {

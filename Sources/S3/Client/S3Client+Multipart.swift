@@ -116,10 +116,34 @@ extension S3Client {
             operation.headers.add(name: name, value: value)
         }
         operation.successMayHideError = true
-        let response = try await send(operation)
+        let response: HTTPResponse
+        do {
+            response = try await send(operation)
+        } catch  where error.s3Code == "NoSuchUpload" {
+            // An earlier attempt (ours, or libcurl's own resend on a dead connection) completed the upload but
+            // its answer was lost. Accept the object only if its ETag is the one these exact parts produce.
+            let head = try await headObject(
+                bucket: bucket, key: key,
+                options: S3GetOptions(customerKey: options.serverSideEncryption?.customerKeyOnly))
+            guard let expected = Self.multipartETag(of: parts), head.etag == expected else { throw error }
+            logger.debug("s3 multipart upload was completed by an earlier attempt", metadata: ["key": "\(key)"])
+            return S3PutResult(etag: head.etag, versionID: head.versionID)
+        }
         let etag = try CompleteMultipartUploadResult.parseETag(
             response.body, requestID: response.headers["x-amz-request-id"])
         return S3PutResult(etag: etag, versionID: response.headers["x-amz-version-id"])
+    }
+
+    /// The ETag S3 gives an object completed from `parts`: MD5 of the parts' binary MD5s, `-` and the count.
+    /// `nil` when a part ETag is not an MD5 (SSE-KMS, SSE-C).
+    static func multipartETag(of parts: [S3UploadedPart]) -> String? {
+        var digests: [UInt8] = []
+        for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
+            let hex = part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard hex.utf8.count == 32, let bytes = Hex.decode(hex) else { return nil }
+            digests += bytes
+        }
+        return "\"" + Hex.encode(MD5.digest(digests)) + "-\(parts.count)\""
     }
 
     /// AbortMultipartUpload, best effort: failures are logged, not thrown.

@@ -102,8 +102,43 @@ extension S3Client {
                 operation.headers.add(name: "x-amz-sdk-checksum-algorithm", value: "SHA256")
             }
         }
-        let response = try await send(operation)
-        return S3PutResult(etag: response.headers["ETag"], versionID: response.headers["x-amz-version-id"])
+        do {
+            let response = try await send(operation)
+            return S3PutResult(etag: response.headers["ETag"], versionID: response.headers["x-amz-version-id"])
+        } catch  where error.code == .preconditionFailed && options.ifNoneMatch == "*" {
+            // A create-only write refused because the object exists may have been our own earlier attempt whose
+            // answer was lost (a retry, or libcurl resending on a dead connection): compare before calling it
+            // a conflict.
+            if let etag = try await existingETag(bucket: bucket, key: key, options: options),
+                etag == "\"" + Hex.encode(try Self.md5(of: body)) + "\""
+            {
+                logger.debug("s3 create-only write was made by an earlier attempt", metadata: ["key": "\(key)"])
+                return S3PutResult(etag: etag, versionID: nil)
+            }
+            throw error
+        }
+    }
+
+    /// The ETag of an existing object, `nil` when there is none or it cannot be compared (SSE-KMS, SSE-C).
+    func existingETag(bucket: String, key: String, options: S3PutOptions) async throws(S3Error) -> String? {
+        switch options.serverSideEncryption {
+        case .kms, .customerKey: return nil
+        case .s3, nil: break
+        }
+        do {
+            return try await headObject(bucket: bucket, key: key).etag
+        } catch  where error.code == .notFound {
+            return nil
+        }
+    }
+
+    /// MD5 of a request body, streamed for files.
+    static func md5(of body: HTTPRequestBody) throws(S3Error) -> [UInt8] {
+        switch body {
+        case .empty: MD5.digest([])
+        case .bytes(let bytes): MD5.digest(bytes)
+        case .file(let path, let offset, let length): try MD5.digest(path: path, offset: offset, length: length)
+        }
     }
 
     /// Reads an object (or a range of it) into the file at `path`, written in place from offset 0.

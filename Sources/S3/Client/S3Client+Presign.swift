@@ -8,8 +8,13 @@ extension S3Client {
         try S3Validation.validateKey(key)
         try S3Validation.validateExpiry(expires)
         let region = region(for: bucket)
-        let url = configuration.endpoint.with(region: region).url(bucket: bucket, key: key)
+        let endpoint = configuration.endpoint.with(region: region)
         let credentials = try await currentCredentials()
-        return SigV4Signer(region: region).presign(method: method, url: url, expires: expires, credentials: credentials)
+        let signed = SigV4Signer(region: region).presign(
+            method: method, url: endpoint.signingURL(bucket: bucket, key: key), expires: expires,
+            credentials: credentials)
+        guard S3Endpoint.hasDotSegments(key), let query = signed.firstIndex(of: "?") else { return signed }
+        // Signed over literal dot segments (as S3 canonicalises them), sent with them escaped.
+        return endpoint.url(bucket: bucket, key: key) + signed[query...]
     }
 }

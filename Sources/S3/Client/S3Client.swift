@@ -38,7 +38,7 @@ public final class S3Client: Sendable {
         do {
             return try await credentialProvider.credentials()
         } catch {
-            throw S3Error(code: .accessDenied, message: "no AWS credentials: \(error.message)")
+            throw S3Error(code: .accessDenied, message: "no AWS credentials: \(error)")
         }
     }
 }
@@ -76,8 +76,11 @@ extension S3Client {
             let url = endpoint.url(bucket: operation.bucket, key: operation.key, query: operation.query)
             var headers = operation.headers
             let credentials = try await currentCredentials()
+            let signingURL =
+                S3Endpoint.hasDotSegments(operation.key)
+                ? endpoint.signingURL(bucket: operation.bucket, key: operation.key, query: operation.query) : url
             SigV4Signer(region: region).sign(
-                method: operation.method, url: url, headers: &headers, payloadHash: payloadHash,
+                method: operation.method, url: signingURL, headers: &headers, payloadHash: payloadHash,
                 credentials: credentials)
             let request = HTTPRequest(
                 method: operation.method, url: url, headers: headers, body: operation.body,
@@ -125,7 +128,11 @@ extension S3Client {
                     "s3 bucket is in another region", metadata: ["bucket": "\(bucket)", "region": "\(newRegion)"])
                 continue
             }
-            guard attempt < policy.maxAttempts, policy.shouldRetry(failure) else { throw failure }
+            guard attempt < policy.maxAttempts, policy.shouldRetry(failure) else {
+                var final = failure
+                final.attempts = attempt + regionCorrections
+                throw final
+            }
             let delay = policy.backoff(afterAttempt: attempt)
             logger.debug(
                 "s3 retrying",

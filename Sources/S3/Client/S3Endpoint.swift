@@ -75,16 +75,47 @@ public struct S3Endpoint: Sendable, Equatable {
         return authority
     }
 
+    /// `key` encoded once for a URL path, `/` kept. With `protectDotSegments`, segments that are exactly `.` or
+    /// `..` have their dots percent-encoded (`%2E`), since HTTP clients (libcurl without `CURLOPT_PATH_AS_IS`)
+    /// would otherwise collapse them and address a different key; S3 decodes them back. Signatures are computed
+    /// over the unprotected form (see ``signingURL(bucket:key:query:)``).
+    static func encodeKey(_ key: String, protectDotSegments: Bool = true) -> String {
+        guard protectDotSegments else { return AWSURIEncoding.encode(key, keepSlash: true) }
+        return key.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            switch segment {
+            case ".": "%2E"
+            case "..": "%2E%2E"
+            default: AWSURIEncoding.encode(String(segment), keepSlash: false)
+            }
+        }.joined(separator: "/")
+    }
+
+    /// Whether `key` has a `.` or `..` segment, so that its wire URL and its signing URL differ.
+    static func hasDotSegments(_ key: String?) -> Bool {
+        guard let key else { return false }
+        return key.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == "." || $0 == ".." }
+    }
+
+    /// The URL a signature is computed over: as ``url(bucket:key:query:)`` but with dot segments left literal,
+    /// as S3 canonicalises them.
+    public func signingURL(bucket: String?, key: String? = nil, query: [(String, String?)] = []) -> String {
+        url(bucket: bucket, key: key, query: query, protectDotSegments: false)
+    }
+
     /// The full URL of `bucket`/`key` with `query` (names and values unencoded; encoded here once).
     ///
     /// The key is encoded once, keeping `/`; query items keep their order and are encoded with `/` encoded.
     public func url(bucket: String?, key: String? = nil, query: [(String, String?)] = []) -> String {
+        url(bucket: bucket, key: key, query: query, protectDotSegments: true)
+    }
+
+    func url(bucket: String?, key: String?, query: [(String, String?)], protectDotSegments: Bool) -> String {
         var path = "/"
         if let bucket, !bucket.isEmpty, !usesVirtualHost(for: bucket) {
             path += AWSURIEncoding.encode(bucket, keepSlash: false)
             if key != nil { path += "/" }
         }
-        if let key { path += AWSURIEncoding.encode(key, keepSlash: true) }
+        if let key { path += Self.encodeKey(key, protectDotSegments: protectDotSegments) }
         var url = scheme + "://" + authority(for: bucket) + path
         if !query.isEmpty {
             url += "?"

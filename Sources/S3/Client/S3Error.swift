@@ -44,6 +44,9 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     public var bucketRegion: String?
     /// The transport failure behind a ``Code/network`` error.
     public var transportError: HTTPTransportError?
+    /// How many attempts were made. A conditional write refused (412) after more than one attempt may have
+    /// succeeded the first time: HEAD and compare before calling it a conflict.
+    public var attempts: Int = 1
 
     public init(
         code: Code, message: String, s3Code: String? = nil, status: Int? = nil, requestID: String? = nil,

@@ -30,6 +30,12 @@ public enum S3ServerSideEncryption: Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// `self` when it is an SSE-C key (needed again to read), otherwise `nil`.
+    var customerKeyOnly: S3ServerSideEncryption? {
+        if case .customerKey = self { return self }
+        return nil
+    }
+
     /// The SSE-C headers (algorithm, base64 key, base64 key MD5); empty for other kinds.
     func customerKeyHeaders() -> [(String, String)] {
         guard case .customerKey(let key) = self else { return [] }
@@ -60,6 +66,9 @@ public struct S3PutOptions: Sendable, Equatable {
     /// Write only if the current object's ETag is this (`If-Match`).
     public var ifMatch: String?
     /// Write only if no object exists (`"*"`) or its ETag differs (`If-None-Match`).
+    ///
+    /// With `"*"`, a 412 for an object whose ETag is this body's MD5 counts as success: it is what a retried
+    /// write whose first answer was lost sees (SSE-KMS / SSE-C objects cannot be compared and stay a 412).
     public var ifNoneMatch: String?
 
     public init(

@@ -62,3 +62,52 @@ extension PruneResult {
             + "\(kept) entr\(kept == 1 ? "y" : "ies") (\(ByteCount.format(keptBytes))) left"
     }
 }
+
+extension CacheRestoreReport {
+    /// `restored 'key' (exact match) from the local cache into DIR: 4204 files, 100 MiB in 1.8 s`; `s3` names the S3
+    /// copy in a miss line.
+    public func summaryLine(s3: String? = nil) -> String {
+        switch (outcome, source) {
+        case (.hit, .s3):
+            if lookupOnly {
+                return "hit \(matchedKey ?? "S3"): \(files) files, \(ByteCount.format(contentBytes)) in S3"
+            }
+            return "restored \(matchedKey ?? "the S3 copy") into \(destination): \(files) files, "
+                + "\(ByteCount.format(contentBytes)) in \(AgeLimit.format(duration))"
+                + (primaryWarmed ? "; warmed the \(primaryStore ?? "primary") cache under '\(key)'" : "")
+        case (.hit, _):
+            let kind = exactMatch ? "exact match" : "restore-key match for '\(key)'"
+            if lookupOnly {
+                return "hit '\(matchedKey ?? key)' (\(kind)): \(ByteCount.format(bytes)) archive, \(files) files"
+            }
+            return "restored '\(matchedKey ?? key)' (\(kind)) into \(destination): \(files) files, "
+                + "\(ByteCount.format(contentBytes)) in \(AgeLimit.format(duration))"
+        case (.miss, _):
+            let places = [primaryStore.map { "the \($0) cache" }, s3].compactMap { $0 }.joined(separator: " or ")
+            return "miss: no entry for '\(key)' or its restore keys in \(places)"
+                + (lookupOnly ? "" : "; \(destination) is untouched")
+        case (.corrupted, _):
+            return "corrupted: \(message ?? "cache entry '\(matchedKey ?? key)' is damaged")"
+        }
+    }
+}
+
+extension CacheSaveReport {
+    /// The primary's line (`saved 'key': …`), then the S3 push's.
+    public var summaryLine: String {
+        var lines: [String] = []
+        if let primary { lines.append(primary.summaryLine) }
+        if let s3 {
+            switch s3.outcome {
+            case "failed":
+                lines.append("S3: push to \(s3.location) failed (see the warning)")
+            default:
+                lines.append(
+                    "S3: \(s3.outcome) \(s3.location) generation \(s3.generation.map(String.init) ?? "-"): "
+                        + "\(s3.uploadedFiles) files uploaded (\(ByteCount.format(s3.uploadedBytes))), "
+                        + "\(s3.deletedObjects) deleted, \(s3.files) files in S3")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+extension CacheCoordinator {
+    /// Saves the storage directory to the primary store and pushes it to S3, concurrently.
+    ///
+    /// A failing primary save is thrown (after the push finished). A failing push is recorded in the pending
+    /// queue (when retrying could help) and is a warning in the report, or, with `s3-failure-mode: fail`, thrown.
+    public func save() async throws(StoreError) -> CacheSaveReport {
+        let clock = Stopwatch()
+        try CacheKey.validate(settings.key, name: "key")
+        guard FileSystem.isDirectory(settings.storagePath) else {
+            throw StoreError(
+                code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
+        }
+        async let primaryResult = savePrimary()
+        async let s3Result = pushS3()
+        let (primaryOutcome, s3Outcome) = await (primaryResult, s3Result)
+
+        var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
+        if let (part, failure) = s3Outcome {
+            report.s3 = part
+            if let failure {
+                let message = "S3 write-through to \(part.location) failed: \(failure.message)"
+                if settings.s3FailureMode == .fail {
+                    if case .failure(let error) = primaryOutcome { report.warnings.append(error.message) }
+                    throw StoreError(failure, message: message + " (s3-failure-mode: fail)")
+                }
+                var warning = message
+                if let record = part.pendingRecord {
+                    warning += "; recorded in \(record) for `storage-cache sync --retry-pending`"
+                }
+                report.warnings.append(warning)
+            }
+        }
+        switch primaryOutcome {
+        case .success(let saved)?: report.primary = saved
+        case .failure(let error)?: throw error
+        case nil: break
+        }
+        report.duration = clock.seconds
+        return report
+    }
+
+    private func savePrimary() async -> Result<SaveResult, StoreError>? {
+        guard let primary else { return nil }
+        do {
+            return .success(
+                try await primary.save(
+                    directory: settings.storagePath, key: settings.key,
+                    options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func pushS3() async -> (CacheSaveReport.S3Part, SyncError?)? {
+        guard let s3 else { return nil }
+        let clock = Stopwatch()
+        let location = s3.locationDescription
+        let queue = PendingQueue(directory: s3.settings.stateDirectory)
+        let path = FileSystem.absolute(settings.storagePath)
+        do {
+            let pushed = try await s3.makeEngine().push(from: settings.storagePath)
+            clearPending(queue, settings: s3.settings, path: path)
+            return (
+                CacheSaveReport.S3Part(
+                    outcome: pushed.committed ? "pushed" : "unchanged", location: location,
+                    generation: pushed.generation, uploadedFiles: pushed.uploadedFiles,
+                    uploadedBytes: pushed.uploadedBytes, deletedObjects: pushed.deletedObjects, files: pushed.files,
+                    bytes: pushed.bytes, duration: clock.seconds),
+                nil
+            )
+        } catch {
+            var part = CacheSaveReport.S3Part(
+                outcome: "failed", location: location, duration: clock.seconds, error: error.message)
+            if error.isRetryable {
+                do {
+                    try queue.record(PendingEntry(failedPush: s3.settings, localPath: path, error: error.message))
+                    part.pendingRecord = queue.path
+                } catch {
+                    logger.warning("could not record the failed push in the pending queue: \(error.message)")
+                }
+            }
+            return (part, error)
+        }
+    }
+
+    /// A successful push supersedes a pending entry for the same directory and location.
+    private func clearPending(_ queue: PendingQueue, settings: SyncSettings, path: String) {
+        guard FileManager.default.fileExists(atPath: queue.path) else { return }
+        let key = PendingEntry(failedPush: settings, localPath: path, error: "").key
+        do {
+            try queue.update { entries in entries.removeAll { $0.key == key } }
+        } catch {
+            logger.warning("could not update the pending queue: \(error.message)")
+        }
+    }
+}
+
+extension SyncError {
+    /// Whether a push that failed this way is worth a pending record: S3 or the network was down, access was
+    /// denied, or a conflict persisted. Bad input, a local I/O problem or damaged remote data is not retried.
+    public var isRetryable: Bool {
+        switch code {
+        case .s3, .accessDenied, .conflict: true
+        case .invalidInput, .io, .corrupted, .notFound: false
+        }
+    }
+}
+
+extension StoreError {
+    /// A store error with the exit status matching `error`'s kind and `message`.
+    public init(_ error: SyncError, message: String? = nil) {
+        let code: Code =
+            switch error.code {
+            case .invalidInput: .invalidInput
+            case .accessDenied: .accessDenied
+            case .corrupted: .dataIntegrity
+            case .notFound: .notFound
+            case .io, .s3, .conflict: .io
+            }
+        self.init(code: code, message: message ?? error.message)
+    }
+
+    /// An input error as a store error (exit 2), with its message naming the input.
+    public init(_ error: InputError) {
+        self.init(code: .invalidInput, message: error.description)
+    }
+}

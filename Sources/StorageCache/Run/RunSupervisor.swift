@@ -1,0 +1,228 @@
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The bot host mode: restore the storage directory, start the child, save every `syncInterval` while it runs
+/// (only when a metadata scan shows a change), forward SIGTERM, SIGINT and SIGHUP to it, save once more when it
+/// exits, and report its exit status.
+///
+/// A stop signal (SIGTERM, SIGINT) starts the shutdown clock: the child gets the signal, then SIGKILL after
+/// `killAfter` seconds, and the final save must finish within `shutdownTimeout` seconds of the signal (of the
+/// child's own exit otherwise). A failed periodic save is a warning; the child keeps running.
+public final class RunSupervisor: Sendable {
+    /// What restores and saves.
+    public let synchronizer: any StateSynchronizer
+    /// How the child is supervised.
+    public let options: RunOptions
+    let logger: Logger
+    private let lastGeneration = Mutex<Int?>(nil)
+
+    public init(synchronizer: any StateSynchronizer, options: RunOptions, logger: Logger) {
+        self.synchronizer = synchronizer
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the whole session and returns the exit status: the child's, or 128 + the signal that killed it.
+    /// Throws when the state cannot be restored or the child cannot be started (nothing runs then).
+    public func run() async throws(RunError) -> Int32 {
+        let restored: RunRestoreReport
+        do {
+            restored = try await synchronizer.restore()
+        } catch {
+            throw RunError(
+                .restoreFailed, "cannot restore the storage directory, so the command was not started: \(error)")
+        }
+        logger.notice("restored from \(restored.source): \(restored.files) files")
+
+        let stop = StopController(killAfter: options.killAfter, logger: logger)
+        let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP]) { signal in stop.received(signal) }
+        defer { watcher.stop() }
+        let child = try SupervisedChild.spawn(options.command)
+        stop.attach(child)
+        logger.notice("child started pid \(child.pid): \(options.command.joined(separator: " "))")
+
+        let periodic = Task { await self.syncPeriodically(stop: stop) }
+        let termination = await child.wait()
+        logger.notice("child pid \(child.pid) \(termination)")
+        periodic.cancel()
+        let deadline = (stop.stopRequestedAt ?? .now) + .milliseconds(Int64(options.shutdownTimeout * 1000))
+        await finalSave(after: periodic, deadline: deadline)
+        logger.notice("exit code \(termination.exitStatus)")
+        return termination.exitStatus
+    }
+
+    private func syncPeriodically(stop: StopController) async {
+        guard options.syncInterval > 0 else { return }
+        let interval = Duration.milliseconds(Int64(options.syncInterval * 1000))
+        while true {
+            do { try await Task.sleep(for: interval) } catch { return }
+            if Task.isCancelled || stop.stopRequestedAt != nil { return }
+            guard await synchronizer.hasChanges() else {
+                logger.debug("periodic sync: nothing changed")
+                continue
+            }
+            do {
+                let report = try await synchronizer.save(final: false)
+                log(report, as: "synced")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "periodic sync failed (the command keeps running; next try in \(format(options.syncInterval))): \(error)"
+                )
+            }
+        }
+    }
+
+    /// Waits for an in-flight periodic save (cancelled), then saves once more, all before `deadline`.
+    private func finalSave(after periodic: Task<Void, Never>, deadline: ContinuousClock.Instant) async {
+        let synchronizer = self.synchronizer
+        let work = Task { () -> FinalOutcome in
+            await periodic.value
+            guard await synchronizer.hasChanges() else { return .unchanged }
+            do {
+                return .saved(try await synchronizer.save(final: true))
+            } catch {
+                return .failed("\(error)")
+            }
+        }
+        let outcome = await Self.first(work, deadline: deadline)
+        switch outcome {
+        case .saved(let report): log(report, as: "final save: synced")
+        case .unchanged:
+            let generation = lastGeneration.withLock { $0 }
+            let since = generation.map { "generation \($0)" } ?? "the restore"
+            logger.notice("final save: nothing changed since \(since)")
+        case .failed(let message): logger.error("final save failed: \(message)")
+        case .timedOut:
+            work.cancel()
+            let timeout = format(options.shutdownTimeout)
+            logger.error(
+                "final save did not finish within the shutdown timeout (\(timeout)); exiting without it (the last synced generation stays current)"
+            )
+        }
+    }
+
+    private func log(_ report: RunSaveReport, as verb: String) {
+        for warning in report.warnings { logger.warning("\(warning)") }
+        if let generation = report.generation { lastGeneration.withLock { $0 = generation } }
+        let generation = report.generation.map(String.init) ?? "?"
+        if report.committed {
+            logger.notice("\(verb) generation \(generation) (\(report.files) files)")
+        } else {
+            logger.notice("\(verb) nothing new: generation \(generation) is current (\(report.files) files)")
+        }
+    }
+
+    private func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+
+    enum FinalOutcome: Sendable {
+        case saved(RunSaveReport)
+        case unchanged
+        case failed(String)
+        case timedOut
+    }
+
+    /// The outcome of `work`, or `.timedOut` at `deadline` (without waiting for `work` to notice).
+    static func first(_ work: Task<FinalOutcome, Never>, deadline: ContinuousClock.Instant) async -> FinalOutcome {
+        let once = ResumeOnce()
+        return await withCheckedContinuation { continuation in
+            once.set(continuation)
+            Task { once.resume(await work.value) }
+            Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                once.resume(.timedOut)
+            }
+        }
+    }
+
+    /// Resumes a continuation with the first outcome given.
+    final class ResumeOnce: Sendable {
+        private let pending = Mutex<CheckedContinuation<FinalOutcome, Never>?>(nil)
+
+        func set(_ continuation: CheckedContinuation<FinalOutcome, Never>) { pending.withLock { $0 = continuation } }
+
+        func resume(_ outcome: FinalOutcome) {
+            let continuation = pending.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
+            continuation?.resume(returning: outcome)
+        }
+    }
+}
+
+/// Forwards signals to the child and runs the stop sequence: the first SIGTERM or SIGINT starts the shutdown
+/// clock and arms SIGKILL after `killAfter` seconds; SIGHUP and later signals are only forwarded.
+final class StopController: Sendable {
+    private struct State {
+        var child: SupervisedChild?
+        var pending: [Int32] = []
+        var stopRequestedAt: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let killAfter: Double
+    private let logger: Logger
+
+    init(killAfter: Double, logger: Logger) {
+        self.killAfter = killAfter
+        self.logger = logger
+    }
+
+    /// When the first stop signal arrived.
+    var stopRequestedAt: ContinuousClock.Instant? { state.withLock { $0.stopRequestedAt } }
+
+    /// Starts forwarding to `child`, first the signals that arrived before it existed.
+    func attach(_ child: SupervisedChild) {
+        let pending = state.withLock { state in
+            state.child = child
+            defer { state.pending = [] }
+            return state.pending
+        }
+        for signal in pending { forward(signal, to: child) }
+        if !pending.isEmpty && pending.contains(where: { $0 == SIGTERM || $0 == SIGINT }) { armKill(child) }
+    }
+
+    func received(_ signal: Int32) {
+        let (child, first) = state.withLock { state -> (SupervisedChild?, Bool) in
+            let isStop = signal == SIGTERM || signal == SIGINT
+            let first = isStop && state.stopRequestedAt == nil
+            if first { state.stopRequestedAt = .now }
+            if state.child == nil { state.pending.append(signal) }
+            return (state.child, first)
+        }
+        guard let child else {
+            logger.notice("received \(SignalName.of(signal)) before the command started; forwarding it on start")
+            return
+        }
+        forward(signal, to: child)
+        if first { armKill(child) }
+    }
+
+    private func forward(_ signal: Int32, to child: SupervisedChild) {
+        if child.signal(signal) {
+            logger.notice("received \(SignalName.of(signal)); forwarded to child pid \(child.pid)")
+        } else {
+            logger.notice("received \(SignalName.of(signal)); the child has exited already")
+        }
+    }
+
+    private func armKill(_ child: SupervisedChild) {
+        let logger = self.logger
+        let seconds = killAfter
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            guard !child.hasExited else { return }
+            logger.warning("child pid \(child.pid) still running \(seconds) s after the stop signal; sending SIGKILL")
+            child.signal(SIGKILL)
+        }
+    }
+}

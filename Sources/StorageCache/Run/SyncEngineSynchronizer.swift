@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+/// A ``StateSynchronizer`` over S3 alone: restore is a ``SyncEngine`` pull, a save is a push, and the change check
+/// compares a ``TreeFingerprint`` with the one taken when the last pull or successful push began.
+///
+/// A failed push is recorded in the ``PendingQueue`` of `settings` (so `sync --retry-pending` can finish it after a
+/// crash); a successful one clears that record.
+public final class SyncEngineSynchronizer: StateSynchronizer {
+    /// The engine pushes and pulls go through.
+    public let engine: SyncEngine
+    /// The storage directory.
+    public let directory: String
+    /// The settings, for pending records (`nil`: none are written).
+    public let settings: SyncSettings?
+    private let synced = Mutex<TreeFingerprint?>(nil)
+    private let pulled = Mutex<PullResult.Source?>(nil)
+
+    /// Whether the last restore found a stored tree (a manifest, or objects to list).
+    public var restoredSomething: Bool { pulled.withLock { $0 != nil && $0 != PullResult.Source.none } }
+
+    public init(engine: SyncEngine, directory: String, settings: SyncSettings? = nil) {
+        self.engine = engine
+        self.directory = directory
+        self.settings = settings
+    }
+
+    public func restore() async throws -> RunRestoreReport {
+        let result = try await engine.pull(into: directory)
+        pulled.withLock { $0 = result.source }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        synced.withLock { $0 = TreeFingerprint.of(directory) }
+        let location = "s3://\(engine.location.bucket)/\(engine.location.root)"
+        switch result.source {
+        case .none:
+            return RunRestoreReport(
+                source: "nothing stored at \(location) (starting with \(directory) as it is)", files: 0)
+        case .listing:
+            return RunRestoreReport(source: "\(location) (no manifest: every stored object)", files: result.files)
+        case .snapshot, .objects:
+            return RunRestoreReport(
+                source: "\(location) (\(result.source.rawValue), generation \(result.generation ?? 0))",
+                files: result.files)
+        }
+    }
+
+    public func save(final: Bool) async throws -> RunSaveReport {
+        // Taken before the scan: a write during the push makes the next check see a change.
+        let before = TreeFingerprint.of(directory)
+        do throws(SyncError) {
+            let result = try await engine.push(from: directory)
+            synced.withLock { $0 = before }
+            clearPending()
+            return RunSaveReport(
+                generation: result.generation, files: result.files, committed: result.committed,
+                warnings: result.warnings)
+        } catch {
+            recordPending(error)
+            throw error
+        }
+    }
+
+    public func hasChanges() async -> Bool {
+        let now = TreeFingerprint.of(directory)
+        return synced.withLock { $0 != now }
+    }
+
+    private func recordPending(_ error: SyncError) {
+        guard let settings, error.code == .s3 || error.code == .accessDenied || error.code == .conflict else { return }
+        let queue = PendingQueue(directory: settings.stateDirectory)
+        _ = try? queue.record(PendingEntry(failedPush: settings, localPath: directory, error: error.message))
+    }
+
+    private func clearPending() {
+        guard let settings else { return }
+        let queue = PendingQueue(directory: settings.stateDirectory)
+        guard FileManager.default.fileExists(atPath: queue.path) else { return }
+        let key = PendingEntry(failedPush: settings, localPath: directory, error: "").key
+        _ = try? queue.update { entries in entries.removeAll { $0.key == key } }
+    }
+}

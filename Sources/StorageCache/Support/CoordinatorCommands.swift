@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import Tarball
+
+/// The logic behind `storage-cache restore|save` (and the action's main and post steps): inputs → coordinator →
+/// report on the runner or the terminal. The executable only parses flags into these.
+public enum CoordinatorCommands {
+    /// `storage-cache restore` (the action's `main` step and `restore/`).
+    public struct Restore: Sendable {
+        public var flags: CacheSettingsFlags
+        public var syncFlags: SyncSettingsFlags
+        public var syncRestoredTree: Bool
+        public var environment: [String: String]
+
+        public init(
+            flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags, syncRestoredTree: Bool = true,
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) {
+            self.flags = flags
+            self.syncFlags = syncFlags
+            self.syncRestoredTree = syncRestoredTree
+            self.environment = environment
+        }
+
+        public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
+            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
+        }
+
+        private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
+            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+                () throws(InputError) in
+                try CacheSettings.resolve(
+                    flags: flags, syncFlags: syncFlags, syncRestoredTree: syncRestoredTree, environment: environment)
+            }
+            // The save step finds the key even when it is computed (the default) or the inputs change.
+            try reporter.runner.saveState([("key", settings.key), ("storage-path", settings.storagePath)])
+            let report = try await reporter.group("Restore '\(settings.key)' into \(settings.storagePath)") {
+                () throws(StoreError) in try await coordinator.restore()
+            }
+            for warning in report.warnings { reporter.warn(warning) }
+            reporter.emit(report, line: report.summaryLine(s3: coordinator.s3?.locationDescription))
+            try reporter.runner.setOutputs(StepReporter.outputs(for: report))
+            try reporter.runner.saveState([
+                ("cache-matched-key", report.matchedKey ?? ""), ("cache-hit", report.cacheHit ? "true" : "false"),
+            ])
+            try reporter.runner.appendSummary(StepReporter.summary(for: report))
+            switch report.outcome {
+            case .hit:
+                return .success
+            case .miss:
+                guard settings.failOnCacheMiss else { return .success }
+                reporter.error("cache miss for '\(settings.key)' and fail-on-cache-miss is set")
+                return .notFound
+            case .corrupted:
+                if settings.failOnCacheMiss {
+                    reporter.error("the matching cache entry was damaged and fail-on-cache-miss is set")
+                    return .notFound
+                }
+                // On a runner a damaged entry is a miss (warned about above); a terminal gets exit 5.
+                if reporter.runner.isActions { return .success }
+                reporter.error("the matching cache entry was damaged and has been removed")
+                return .dataIntegrity
+            }
+        }
+    }
+
+    /// `storage-cache save` (the action's `post` step and `save/`).
+    public struct Save: Sendable {
+        public var flags: CacheSettingsFlags
+        public var syncFlags: SyncSettingsFlags
+        public var tarball: TarballOptions
+        public var overwrite: Bool
+        public var eviction: EvictionPolicy
+        public var environment: [String: String]
+
+        public init(
+            flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags, tarball: TarballOptions, overwrite: Bool,
+            eviction: EvictionPolicy, environment: [String: String] = ProcessInfo.processInfo.environment
+        ) {
+            self.flags = flags
+            self.syncFlags = syncFlags
+            self.tarball = tarball
+            self.overwrite = overwrite
+            self.eviction = eviction
+            self.environment = environment
+        }
+
+        public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
+            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
+        }
+
+        private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
+            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+                () throws(InputError) in
+                try CacheSettings.resolve(
+                    flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite, eviction: eviction,
+                    environment: environment)
+            }
+            let report: CacheSaveReport
+            do {
+                report = try await reporter.group("Save \(settings.storagePath) as '\(settings.key)'") {
+                    () throws(StoreError) in try await coordinator.save()
+                }
+            } catch {
+                try? reporter.runner.appendSummary("### storage-cache save\n\nfailed: \(error.message)\n\n")
+                throw error
+            }
+            for warning in report.warnings { reporter.warn(warning) }
+            reporter.emit(report, line: report.summaryLine)
+            try reporter.runner.appendSummary(StepReporter.summary(for: report))
+            return .success
+        }
+    }
+
+    /// Resolves settings and builds their coordinator; an input error becomes a store error (exit 2).
+    static func make(
+        logger: Logger, environment: [String: String], _ resolve: () throws(InputError) -> CacheSettings
+    ) throws(StoreError) -> (CacheSettings, CacheCoordinator) {
+        do {
+            let settings = try resolve()
+            return (settings, try CacheCoordinator(settings: settings, environment: environment, logger: logger))
+        } catch {
+            throw StoreError(error)
+        }
+    }
+}

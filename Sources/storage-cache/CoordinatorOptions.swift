@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import StorageCache
+
+/// The flags of `restore` and `save` beyond the local cache's: primary selection and the S3 copy. Each overrides
+/// its `INPUT_*` variable (`INPUT_S3-BUCKET`, …), so the action passes inputs through the environment.
+struct CoordinatorOptions: ParsableArguments {
+    @Option(help: "Primary cache: auto, local or none (INPUT_PRIMARY; default auto = the local cache).")
+    var primary: String?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Write through to / fall back on S3 (INPUT_S3-BACKUP; default false). Off: no S3 request at all.")
+    var s3Backup: Bool?
+
+    @Option(help: "What an S3 failure during save does: warn (a warning and a pending record) or fail.")
+    var s3FailureMode: String?
+
+    @Option(help: "S3 bucket (INPUT_S3-BUCKET; required with --s3-backup).")
+    var bucket: String?
+
+    @Option(help: "Region (INPUT_S3-REGION; default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1).")
+    var region: String?
+
+    @Option(help: "Key prefix (INPUT_S3-PREFIX; default opencode-storage).")
+    var prefix: String?
+
+    @Option(help: "Endpoint URL for MinIO, R2, LocalStack (INPUT_S3-ENDPOINT).")
+    var endpoint: String?
+
+    @Flag(inversion: .prefixedNo, help: "Bucket in the URL path (INPUT_S3-PATH-STYLE; default on with --endpoint).")
+    var pathStyle: Bool?
+
+    @Option(help: "github or discord (INPUT_AGENT-IDENTITY; default github).")
+    var agentIdentity: String?
+
+    @Option(help: "owner/repo (INPUT_REPO; default $GITHUB_REPOSITORY).")
+    var repo: String?
+
+    @Option(help: "Server-side encryption: AES256, aws:kms or none (INPUT_S3-SSE).")
+    var sse: String?
+
+    @Option(help: "KMS key id or ARN for --sse aws:kms (INPUT_S3-KMS-KEY-ID).")
+    var kmsKeyId: String?
+
+    @Option(help: "Storage class of written objects (INPUT_S3-STORAGE-CLASS).")
+    var storageClass: String?
+
+    @Option(help: "Most bytes a push holds, e.g. 500M (INPUT_MAX-SYNC-SIZE).")
+    var maxSyncSize: String?
+
+    @Option(help: "State directory: pending queue, hash cache (INPUT_STATE-DIR).")
+    var stateDir: String?
+
+    @Option(help: "Profile of the shared AWS config and credentials files (default $AWS_PROFILE).")
+    var profile: String?
+
+    /// The S3 flags; `excludes` are the save command's `--exclude`.
+    func syncFlags(excludes: [String] = []) -> SyncSettingsFlags {
+        var flags = SyncSettingsFlags()
+        flags.bucket = bucket
+        flags.region = region
+        flags.prefix = prefix
+        flags.endpoint = endpoint
+        flags.pathStyle = pathStyle
+        flags.agentIdentity = agentIdentity
+        flags.repo = repo
+        flags.sse = sse
+        flags.kmsKeyID = kmsKeyId
+        flags.storageClass = storageClass
+        flags.excludes = excludes
+        flags.maxSyncSize = maxSyncSize
+        flags.stateDirectory = stateDir
+        return flags
+    }
+
+    /// The process environment, with `AWS_PROFILE` set to `--profile` when given.
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let profile, !profile.isEmpty { environment["AWS_PROFILE"] = profile }
+        return environment
+    }
+
+    /// The reporter for a command with these output options.
+    static func reporter(_ output: OutputOptions) -> StepReporter {
+        StepReporter(runner: RunnerIO(), output: output.context.output)
+    }
+}

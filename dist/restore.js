@@ -1,0 +1,3 @@
+// The action's restore step: `storage-cache restore` with the step's INPUT_* environment.
+"use strict";
+require("./launcher.js").run("restore");

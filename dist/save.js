@@ -1,0 +1,3 @@
+// The action's save step: `storage-cache save` with the step's INPUT_* environment.
+"use strict";
+require("./launcher.js").run("save");
