@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Streaming SHA-256, HMAC and hex over OpenSSL.
         .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: strict),
@@ -44,10 +45,18 @@ let package = Package(
             dependencies: ["CArchive", "Hashing", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The staging copy of a tree: SQLite databases through the online backup API, other files hard-linked.
+        .target(
+            name: "Capture",
+            dependencies: ["CSQLite", "Hashing", "Tarball", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Caches, stores, inputs, coordinator.
         .target(
             name: "StorageCache",
-            dependencies: ["S3", "Tarball", "Hashing", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "S3", "Tarball", "Capture", "Hashing", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The executable: argument parsing only.
@@ -70,10 +79,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TarballTests", dependencies: ["Tarball", "Hashing"], swiftSettings: strict),
+        .testTarget(
+            name: "CaptureTests", dependencies: ["Capture", "CSQLite", "StorageCache", "Tarball"], swiftSettings: strict
+        ),
         .testTarget(name: "StorageCacheTests", dependencies: ["StorageCache"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["S3", "StorageCache"],
+            dependencies: ["S3", "StorageCache", "Capture"],
             swiftSettings: strict
         ),
     ],

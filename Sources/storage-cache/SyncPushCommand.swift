@@ -27,6 +27,7 @@ struct SyncPushCommand: AsyncParsableCommand {
             }
             let path = try SyncPath.requireDirectory(settings.storagePath)
             let logger = SyncCLI.logger(verbose: options.verbose)
+            for warning in settings.warnings { logger.warning("\(warning)") }
             let client = try SyncCLI.makeClient(settings: settings, environment: environment, logger: logger)
             var syncOptions = settings.syncOptions()
             syncOptions.dryRun = dryRun

@@ -217,7 +217,7 @@ import Testing
         let options = try Self.resolve(environment).syncOptions()
         #expect(options.maxTotalSize == 1 << 30)
         #expect(options.maxFileSize == 100 << 20)
-        #expect(options.excludes == ["auth.json", "*.log"])
+        #expect(options.excludes == OpenCodeDefaults.excludes(includeCredentials: false) + ["auth.json", "*.log"])
         #expect(!options.snapshot)
     }
 }

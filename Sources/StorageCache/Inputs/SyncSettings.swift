@@ -18,8 +18,11 @@ public struct SyncSettings: Sendable, Equatable {
     public var serverSideEncryption: S3ServerSideEncryption?
     /// The storage class of written objects.
     public var storageClass: String?
-    /// gitignore-like exclude patterns.
+    /// The given gitignore-like exclude patterns; ``syncOptions()`` puts
+    /// ``OpenCodeDefaults/excludes(includeCredentials:)`` before them (so they may re-include with `!`).
     public var excludes: [String]
+    /// Whether credential files are saved (`include-credentials: true`); see ``warnings``.
+    public var includeCredentials: Bool = false
     /// The most content bytes a push holds.
     public var maxSyncSize: Int64?
     /// The largest file a push uploads.
@@ -32,6 +35,9 @@ public struct SyncSettings: Sendable, Equatable {
     public var storagePath: String?
     /// The directory for local state (pending queue, hash cache).
     public var stateDirectory: String
+
+    /// What a user must be told about these settings (credentials included on purpose).
+    public var warnings: [String] { includeCredentials ? [OpenCodeDefaults.credentialsWarning] : [] }
 
     /// The default concurrency.
     public static let defaultConcurrency = 32
@@ -128,6 +134,7 @@ public struct SyncSettings: Sendable, Equatable {
                 "s3-storage-class", "must be a storage class such as STANDARD or STANDARD_IA, not \"\(storageClass)\"")
         }
 
+        let includeCredentials = try inputs.bool("include-credentials", flag: nil) ?? false
         let excludes = flags.excludes.isEmpty ? inputs.list("exclude") : flags.excludes
         let maxSyncSize = try value(flags.maxSyncSize, "max-sync-size").map { (text) throws(InputError) in
             try ByteSize.parse(text, input: "max-sync-size", flag: "--max-sync-size")
@@ -150,14 +157,18 @@ public struct SyncSettings: Sendable, Equatable {
         } else if let given = try inputs.bool("snapshot", flag: "--no-snapshot") {
             snapshot = given
         }
-        let storagePath = value(flags.storagePath, "storage-path").map { expandTilde($0, environment: environment) }
+        let storagePath =
+            value(flags.storagePath, "storage-path").map { expandTilde($0, environment: environment) }
+            ?? OpenCodeDefaults.dataDirectory(environment: environment)
         let stateDirectory = try resolveStateDirectory(flags: flags, environment: environment)
 
-        return SyncSettings(
+        var settings = SyncSettings(
             location: location, region: region, endpoint: endpoint, pathStyle: pathStyle,
             serverSideEncryption: sse, storageClass: storageClass, excludes: excludes, maxSyncSize: maxSyncSize,
             maxFileSize: maxFileSize, concurrency: concurrency, snapshot: snapshot, storagePath: storagePath,
             stateDirectory: stateDirectory)
+        settings.includeCredentials = includeCredentials
+        return settings
     }
 
     /// The state directory: `--state-dir`, `INPUT_STATE-DIR`, `$XDG_STATE_HOME/storage-cache`, else
@@ -188,7 +199,7 @@ public struct SyncSettings: Sendable, Equatable {
     public func syncOptions() -> SyncOptions {
         var options = SyncOptions()
         options.concurrency = concurrency
-        options.excludes = excludes
+        options.excludes = OpenCodeDefaults.excludes(includeCredentials: includeCredentials) + excludes
         options.maxFileSize = maxFileSize
         options.maxTotalSize = maxSyncSize
         options.snapshot = snapshot

@@ -1,3 +1,4 @@
+import Capture
 import Tarball
 
 #if canImport(Glibc)
@@ -33,7 +34,23 @@ extension LocalTarballStore {
             // The cache lives inside the saved tree: never archive the cache (or the archive being written) itself.
             options.tarball.excludes.append(String(directory.root.dropFirst(source.count)) + "/")
         }
-        let summary = try writeArchive(source: source, to: temporary, options: options)
+        var archived = source
+        var captured: CapturedTree?
+        if options.captureDatabases, TreeCapture.containsDatabases(source: source, excludes: options.tarball.excludes) {
+            // Databases are archived from a consistent copy (SQLite online backup), never from the live file.
+            do throws(CaptureError) {
+                captured = try TreeCapture.capture(
+                    source: source,
+                    options: CaptureOptions(
+                        excludes: options.tarball.excludes, stateDirectory: options.captureStateDirectory),
+                    logger: logger)
+            } catch {
+                throw StoreError(code: .io, message: "cannot capture \(source): \(error.message)")
+            }
+            archived = captured?.path ?? source
+        }
+        defer { captured?.remove() }
+        let summary = try writeArchive(source: archived, to: temporary, options: options)
         logger.debug("archived \(source): \(summary.files) files, \(summary.compressedBytes) bytes")
 
         let commit = try updateIndex { index throws(StoreError) -> Commit in
@@ -67,7 +84,8 @@ extension LocalTarballStore {
             return SaveResult(
                 outcome: replaced ? .overwritten : .saved, key: key, source: source, bytes: summary.compressedBytes,
                 contentBytes: summary.contentBytes, files: summary.files, directories: summary.directories,
-                symlinks: summary.symlinks, sha256: summary.sha256, evicted: evicted, duration: stopwatch.seconds)
+                symlinks: summary.symlinks, sha256: summary.sha256, evicted: evicted, duration: stopwatch.seconds,
+                message: captured.flatMap { $0.warnings.isEmpty ? nil : $0.warnings.joined(separator: "; ") })
         }
     }
 

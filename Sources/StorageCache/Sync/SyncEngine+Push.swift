@@ -1,5 +1,7 @@
+import Capture
 import Foundation
 import Hashing
+import Logging
 import S3
 
 extension SyncEngine {
@@ -10,13 +12,50 @@ extension SyncEngine {
     /// that loses a race to a concurrent one re-plans against the winner and tries once more, then reports a
     /// conflict. A push that stops at any point leaves the previous manifest current and its snapshot intact.
     public func push(from directory: String) async throws(SyncError) -> PushResult {
+        guard options.captureDatabases, TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
+        else { return try await push(tree: directory, cacheKey: directory) }
+        // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
+        let captured = try await Self.capture(directory, options: options, logger: logger)
+        defer { captured.remove() }
+        var result = try await push(tree: captured.path, cacheKey: directory)
+        result.warnings = captured.warnings + result.warnings
+        return result
+    }
+
+    /// Captures `directory` on a Dispatch thread (it blocks while databases are copied).
+    static func capture(_ directory: String, options: SyncOptions, logger: Logger) async throws(SyncError)
+        -> CapturedTree
+    {
+        // A dry run changes nothing, last good copies included.
+        let captureOptions = CaptureOptions(
+            excludes: options.excludes, stateDirectory: options.dryRun ? nil : options.stateDirectory)
+        let result: Result<CapturedTree, CaptureError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(CaptureError) {
+                    continuation.resume(
+                        returning: .success(
+                            try TreeCapture.capture(source: directory, options: captureOptions, logger: logger)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        do {
+            return try result.get()
+        } catch {
+            throw SyncError(.io, "cannot capture \(directory): \(error.message)")
+        }
+    }
+
+    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
+    func push(tree directory: String, cacheKey: String) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
         async let fetched = readManifestResult()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
-        let cachePath = hashCachePath(for: directory)
+        let cachePath = hashCachePath(for: cacheKey)
         var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
         let tree = try scanner.scan(root: directory, cache: &cache)
         // Rewriting the cache is only worth it when something was hashed.

@@ -16,6 +16,9 @@ public struct SyncOptions: Sendable {
     public var snapshot: Bool = true
     /// A directory for local state: the hash cache that skips re-hashing unchanged files. `nil` disables it.
     public var stateDirectory: String?
+    /// Push a staging copy in which every SQLite database is a consistent online backup (``Capture/TreeCapture``)
+    /// and their `-wal`/`-shm`/`-journal` companions are left out. Last good copies live in `stateDirectory`.
+    public var captureDatabases: Bool = true
     /// Plan only: read the remote manifest and scan, change nothing.
     public var dryRun: Bool = false
 
