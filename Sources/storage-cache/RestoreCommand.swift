@@ -16,7 +16,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The directory to restore into (INPUT_STORAGE-PATH; default ~/.local/share/opencode/storage).",
+            "The directory to restore into (INPUT_STORAGE-PATH; default OpenCode's data directory ~/.local/share/opencode).",
             valueName: "dir"))
     var path: String?
 

@@ -15,7 +15,8 @@ struct SaveCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The directory to save (INPUT_STORAGE-PATH; default ~/.local/share/opencode/storage).", valueName: "dir"))
+            "The directory to save (INPUT_STORAGE-PATH; default OpenCode's data directory ~/.local/share/opencode).",
+            valueName: "dir"))
     var path: String?
 
     @Option(name: .long, help: "The cache key (INPUT_KEY; default opencode-storage-<identity>-<owner-repo>-<OS>).")

@@ -27,7 +27,7 @@ struct ActionLauncherTests {
                 #expect(first.stdout.contains("::group::Restore"))
 
                 // The agent writes its storage; the post step saves it to both.
-                try SyncCLITests.makeTree(dir + "/home/.local/share/opencode/storage")
+                try SyncCLITests.makeTree(dir + "/home/.local/share/opencode")
                 let post = try runner.post(state: first.state)
                 #expect(post.status == 0, "\(post.stdout)\n\(post.stderr)")
                 #expect(post.summary.contains("### storage-cache save"))
@@ -37,7 +37,7 @@ struct ActionLauncherTests {
                 // Second job on a fresh host: S3 restores, outputs say so.
                 var second = runner
                 second.environment["INPUT_CACHE-DIR"] = dir + "/cache-host2"
-                try FileManager.default.removeItem(atPath: dir + "/home/.local/share/opencode/storage")
+                try FileManager.default.removeItem(atPath: dir + "/home/.local/share/opencode")
                 let restored = try second.main()
                 #expect(restored.status == 0, "\(restored.stdout)\n\(restored.stderr)")
                 #expect(restored.outputs["cache-source"] == "s3")
@@ -67,7 +67,7 @@ struct ActionLauncherTests {
             let main = try runner.main()
             #expect(main.status == 0, "\(main.stdout)\n\(main.stderr)")
             #expect(main.stdout.contains("::warning::S3 restore from s3://dead-bucket/"))
-            try SyncCLITests.makeTree(dir + "/home/.local/share/opencode/storage")
+            try SyncCLITests.makeTree(dir + "/home/.local/share/opencode")
             let post = try runner.post(state: main.state)
             #expect(post.status == 0, "\(post.stdout)\n\(post.stderr)")
             #expect(post.stdout.contains("::warning::S3 write-through"))
@@ -122,7 +122,7 @@ struct ActionLauncherTests {
             building.environment["RUNNER_TOOL_CACHE"] = dir + "/toolcache"
             let built = try building.main()
             #expect(built.status == 0, "\(built.stdout)\n\(built.stderr)")
-            try SyncCLITests.makeTree(dir + "/home/.local/share/opencode/storage")
+            try SyncCLITests.makeTree(dir + "/home/.local/share/opencode")
             let post = try building.post(state: built.state)
             #expect(post.status == 0, "\(post.stdout)\n\(post.stderr)")
             let calls = try String(contentsOfFile: dir + "/swift-calls", encoding: .utf8)

@@ -242,14 +242,14 @@ struct CoordinatorCLITests {
 
     @Test func theDefaultKeyComesFromIdentityRepoAndOS() async throws {
         try await S3TestEnvironment.withTemporaryDirectory { dir in
-            try SyncCLITests.makeTree(dir + "/.local/share/opencode/storage")
+            try SyncCLITests.makeTree(dir + "/.local/share/opencode")
             let environment = CLI.environment(
                 home: dir, ["GITHUB_REPOSITORY": "Owner/Repo", "RUNNER_OS": "Linux", "INPUT_CACHE-DIR": dir + "/c"])
             let saved = try CLI.run(["save", "--json"], environment: environment)
             #expect(saved.status == 0, "\(saved.stderr)")
             let json = try CLI.json(saved.stdout)
             #expect(json["key"] as? String == "opencode-storage-github-Owner-Repo-Linux")
-            #expect(json["source"] as? String == dir + "/.local/share/opencode/storage")
+            #expect(json["source"] as? String == dir + "/.local/share/opencode")
         }
     }
 }

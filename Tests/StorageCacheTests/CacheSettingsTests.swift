@@ -12,7 +12,7 @@ import Testing
 
     @Test func defaultsFollowOpenCodeAndTheRepository() throws {
         let settings = try resolve([:])
-        #expect(settings.storagePath == "/home/runner/.local/share/opencode/storage")
+        #expect(settings.storagePath == "/home/runner/.local/share/opencode")
         #expect(settings.key == "opencode-storage-github-octo-app-Linux")
         #expect(settings.primary == .auto)
         #expect(settings.s3 == nil)
@@ -36,7 +36,16 @@ import Testing
         #expect(settings.s3?.location.root == "opencode-storage/github/octo-app")
         #expect(settings.failOnCacheMiss && !settings.lookupOnly)
         #expect(settings.s3FailureMode == .fail)
-        #expect(settings.tarball.excludes == ["*.log", "auth.json"])
+        // OpenCode's defaults first (credentials, logs), then the exclude input.
+        #expect(settings.tarball.excludes == ["auth.json", "mcp-auth.json", "/log/", "*.log", "auth.json"])
+    }
+
+    @Test func includeCredentialsKeepsOnlyTheLogExcludeForThePrimary() throws {
+        let settings = try CacheSettings.resolve(
+            flags: CacheSettingsFlags(),
+            environment: ["HOME": "/home/runner", "GITHUB_REPOSITORY": "o/r", "INPUT_INCLUDE-CREDENTIALS": "true"])
+        #expect(!settings.tarball.excludes.contains("auth.json"))
+        #expect(settings.tarball.excludes.contains("/log/"))
     }
 
     @Test func flagsWin() throws {

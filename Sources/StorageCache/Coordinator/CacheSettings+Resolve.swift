@@ -7,7 +7,9 @@ extension CacheSettings {
     ///
     /// - `key` defaults to the `STATE_key` a restore step left (a save step of the action), else to
     ///   ``defaultKey(agentIdentity:repo:os:)``.
-    /// - `tarball` gives the compression; its excludes default to the `exclude` input.
+    /// - `storage-path` defaults to OpenCode's data directory (``OpenCodeDefaults/dataDirectory(environment:)``).
+    /// - `tarball` gives the compression; its excludes are OpenCode's defaults (credential files, `log/`, unless
+    ///   `include-credentials`) followed by the `exclude` input.
     public static func resolve(
         flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags = SyncSettingsFlags(),
         tarball: TarballOptions = TarballOptions(), overwrite: Bool = false,
@@ -35,8 +37,8 @@ extension CacheSettings {
         let storagePath: String
         if let given = value(flags.storagePath ?? syncFlags.storagePath, "storage-path") {
             storagePath = SyncSettings.expandTilde(given, environment: environment)
-        } else if let home = SyncSettings.nonEmpty(environment["HOME"]) {
-            storagePath = defaultStoragePath(home: home)
+        } else if let dataDirectory = OpenCodeDefaults.dataDirectory(environment: environment) {
+            storagePath = dataDirectory
         } else {
             throw error("storage-path", "is required when HOME is not set")
         }
@@ -97,6 +99,9 @@ extension CacheSettings {
         if tarball.excludes.isEmpty {
             tarball.excludes = syncFlags.excludes.isEmpty ? inputs.list("exclude") : syncFlags.excludes
         }
+        // The primary holds what S3 holds: credential files and logs stay out unless include-credentials is on.
+        let includeCredentials = try inputs.bool("include-credentials", flag: nil) ?? false
+        tarball.excludes = OpenCodeDefaults.excludes(includeCredentials: includeCredentials) + tarball.excludes
         return CacheSettings(
             storagePath: storagePath, key: key, restoreKeys: restoreKeys, primary: primary,
             cacheDirectory: cacheDirectory, s3: s3, s3FailureMode: mode, failOnCacheMiss: failOnCacheMiss,

@@ -7,7 +7,7 @@ import Tarball
 /// Every invalid value is an ``InputError`` naming its input. The S3 part is ``SyncSettings`` and is resolved only
 /// when `s3-backup` is on.
 public struct CacheSettings: Sendable {
-    /// The directory restored into and saved from (default OpenCode's `~/.local/share/opencode/storage`).
+    /// The directory restored into and saved from (default OpenCode's data directory, `~/.local/share/opencode`).
     public var storagePath: String
     /// The primary cache key.
     public var key: String
@@ -37,9 +37,6 @@ public struct CacheSettings: Sendable {
     public var eviction: EvictionPolicy
     /// Whether a primary restore flushes the tree to disk before swapping it in.
     public var syncRestoredTree: Bool
-
-    /// OpenCode's storage directory under `home`.
-    public static func defaultStoragePath(home: String) -> String { home + "/.local/share/opencode/storage" }
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {
