@@ -17,18 +17,8 @@ public enum ByteSize {
         else {
             throw fail("must be a size in bytes with an optional K/M/G/KiB/MiB/GiB suffix")
         }
-        let multiplier: Double
-        switch suffix {
-        case "", "b": multiplier = 1
-        case "k", "kib": multiplier = 1024
-        case "m", "mib": multiplier = 1024 * 1024
-        case "g", "gib": multiplier = 1024 * 1024 * 1024
-        case "t", "tib": multiplier = 1024 * 1024 * 1024 * 1024
-        case "kb": multiplier = 1e3
-        case "mb": multiplier = 1e6
-        case "gb": multiplier = 1e9
-        case "tb": multiplier = 1e12
-        default: throw fail("has an unknown unit \"\(suffix)\"")
+        guard let multiplier = ByteCount.multiplier(forUnit: suffix) else {
+            throw fail("has an unknown unit \"\(suffix)\"")
         }
         let bytes = (value * multiplier).rounded(.down)
         guard bytes >= 1 else { throw fail("must be at least 1 byte") }

@@ -7,22 +7,27 @@ public enum ByteCount {
         let number = trimmed.prefix { $0.isNumber || $0 == "." }
         let unit = trimmed.dropFirst(number.count).trimmingWhitespace().lowercased()
         guard !number.isEmpty, let value = Double(number), value >= 0 else { return nil }
-        let multiplier: Double
-        switch unit {
-        case "", "b": multiplier = 1
-        case "k", "kib": multiplier = 1024
-        case "m", "mib": multiplier = 1024 * 1024
-        case "g", "gib": multiplier = 1024 * 1024 * 1024
-        case "t", "tib": multiplier = 1024 * 1024 * 1024 * 1024
-        case "kb": multiplier = 1e3
-        case "mb": multiplier = 1e6
-        case "gb": multiplier = 1e9
-        case "tb": multiplier = 1e12
-        default: return nil
-        }
+        guard let multiplier = multiplier(forUnit: unit) else { return nil }
         let bytes = value * multiplier
         guard bytes < 9e18 else { return nil }
         return Int64(bytes.rounded())
+    }
+
+    /// The bytes in one `unit` (lower-case, `""` or `b` for bytes), or `nil` for an unknown unit. Shared by every
+    /// size parser so they agree on what `K`, `MiB` and `GB` mean.
+    package static func multiplier(forUnit unit: String) -> Double? {
+        switch unit {
+        case "", "b": 1
+        case "k", "kib": 1024
+        case "m", "mib": 1024 * 1024
+        case "g", "gib": 1024 * 1024 * 1024
+        case "t", "tib": 1024 * 1024 * 1024 * 1024
+        case "kb": 1e3
+        case "mb": 1e6
+        case "gb": 1e9
+        case "tb": 1e12
+        default: nil
+        }
     }
 
     /// `bytes` for a person: `812 B`, `12.3 KiB`, `1.50 GiB`.
