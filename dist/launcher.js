@@ -108,7 +108,9 @@ function run(command) {
     log("::error::" + escapeData(error.message));
     process.exit(1);
   }
-  // The masks are printed already; the binary need not repeat them.
+  // The masks are printed already; the binary need not repeat them. The whole environment is passed on: the
+  // runner's ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN (masked above), ACTIONS_CACHE_SERVICE_V2 and
+  // ACTIONS_CACHE_MODE, which only JavaScript actions see, select and limit the GitHub Actions cache primary.
   const childEnv = Object.assign({}, env, { STORAGE_CACHE_SECRETS_MASKED: "true" });
   const child = childProcess.spawn(binary, [command], { stdio: "inherit", env: childEnv });
   for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -5,8 +5,17 @@ import StorageCache
 /// The flags of `restore` and `save` beyond the local cache's: primary selection and the S3 copy. Each overrides
 /// its `INPUT_*` variable (`INPUT_S3-BUCKET`, …), so the action passes inputs through the environment.
 struct CoordinatorOptions: ParsableArguments {
-    @Option(help: "Primary cache: auto, local or none (INPUT_PRIMARY; default auto = the local cache).")
+    @Option(
+        help:
+            "Primary cache: auto, local, github or none (INPUT_PRIMARY; default auto = the GitHub Actions cache on a runner, else the local cache)."
+    )
     var primary: String?
+
+    @Option(
+        help:
+            "What restore and save may do, for every store: read-write, read (never writes), write-only (never restores) or off (INPUT_CACHE-MODE)."
+    )
+    var cacheMode: String?
 
     @Flag(
         inversion: .prefixedNo,

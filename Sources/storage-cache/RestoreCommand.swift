@@ -53,6 +53,7 @@ struct RestoreCommand: AsyncParsableCommand {
         flags.restoreKeys = restoreKeys
         flags.cacheDirectory = cache.cacheDir
         flags.primary = coordinator.primary
+        flags.cacheMode = coordinator.cacheMode
         flags.s3Backup = coordinator.s3Backup
         flags.s3FailureMode = coordinator.s3FailureMode
         flags.failOnCacheMiss = failOnCacheMiss ? true : nil

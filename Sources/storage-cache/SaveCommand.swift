@@ -37,6 +37,7 @@ struct SaveCommand: AsyncParsableCommand {
         flags.key = key
         flags.cacheDirectory = cache.cacheDir
         flags.primary = coordinator.primary
+        flags.cacheMode = coordinator.cacheMode
         flags.s3Backup = coordinator.s3Backup
         flags.s3FailureMode = coordinator.s3FailureMode
         let command = CoordinatorCommands.Save(

@@ -203,6 +203,7 @@ struct CoordinatorCLITests {
         (["INPUT_S3-FAILURE-MODE": "ignore"], "s3-failure-mode"),
         (["INPUT_PRIMARY": "redis"], "primary"),
         (["INPUT_PRIMARY": "github"], "primary"),
+        (["INPUT_CACHE-MODE": "readonly"], "cache-mode"),
         (["INPUT_FAIL-ON-CACHE-MISS": "1"], "fail-on-cache-miss"),
         (["INPUT_LOOKUP-ONLY": "maybe"], "lookup-only"),
         (["INPUT_MAX-SYNC-SIZE": "lots"], "max-sync-size"),

@@ -164,6 +164,8 @@ final class S3FaultProxy: Sendable {
         var forced: Int
         var completeErrors: Int
         var redirects: Int
+        /// Requests per HTTP method (`GET`, `PUT`, `DELETE`, …), faulted or not.
+        var methods: [String: Int] = [:]
         var description: String { "requests \(requests), forwarded \(forwarded), faults \(faults), forced \(forced)" }
     }
 

@@ -69,6 +69,7 @@ import Testing
         (["INPUT_S3-BACKUP": "on"], "s3-backup"),
         (["INPUT_PRIMARY": "none"], "primary"),
         (["INPUT_PRIMARY": "github"], "primary"),
+        (["INPUT_CACHE-MODE": "readonly"], "cache-mode"),
         (["INPUT_AGENT-IDENTITY": "bot"], "agent-identity"),
         (["INPUT_S3-FAILURE-MODE": "skip"], "s3-failure-mode"),
         (["INPUT_S3-BACKUP": "true", "INPUT_S3-BUCKET": "b", "INPUT_S3-PREFIX": "a/../b"], "s3-bucket"),

@@ -8,7 +8,8 @@ share of requests itself before forwarding them: an S3-style 503 SlowDown, or a 
 Prints `PORT <n>` on stdout once it is listening.
 
 Control endpoint (not counted, not faulted):
-  GET  /__proxy/stats             -> {"requests": N, "forwarded": F, "faults": {"503": a, "reset": b}, "forced": c}
+  GET  /__proxy/stats             -> {"requests": N, "forwarded": F, "faults": {"503": a, "reset": b}, "forced": c,
+                                      "methods": {"GET": g, "PUT": p, ...}}
   POST /__proxy/config?force_status=403&fault_rate=0.2   (force_status=0 turns forcing off)
   POST /__proxy/config?bucket_region=eu-west-1   requests not signed for that region get S3's 301
                                            PermanentRedirect with x-amz-bucket-region (empty value: off)
@@ -58,11 +59,13 @@ class State:
         self.forced = 0
         self.complete_errors_sent = 0
         self.redirects = 0
+        self.methods = {}
 
     def decide(self, method, path, authorization):
         """Returns 'redirect', 'forced', 'complete-error', '503', 'reset' or None, and counts the request."""
         with self.lock:
             self.requests += 1
+            self.methods[method] = self.methods.get(method, 0) + 1
             if self.bucket_region and ("/%s/" % self.bucket_region) not in authorization:
                 self.redirects += 1
                 return "redirect"
@@ -87,7 +90,8 @@ class State:
     def stats(self):
         with self.lock:
             return {"requests": self.requests, "forwarded": self.forwarded, "faults": dict(self.faults),
-                    "forced": self.forced, "completeErrors": self.complete_errors_sent, "redirects": self.redirects}
+                    "forced": self.forced, "completeErrors": self.complete_errors_sent, "redirects": self.redirects,
+                    "methods": dict(self.methods)}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

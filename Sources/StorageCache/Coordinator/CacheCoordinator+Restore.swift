@@ -11,6 +11,7 @@ extension CacheCoordinator {
         let clock = Stopwatch()
         try CacheKey.validate(settings.key, name: "key")
         for restoreKey in settings.restoreKeys { try CacheKey.validate(restoreKey, name: "restore-keys") }
+        if let skipped = restoreSkippedByMode() { return skipped }
         var report = CacheRestoreReport(
             outcome: .miss, source: .none, key: settings.key, destination: settings.storagePath,
             lookupOnly: settings.lookupOnly, primaryStore: primary?.name)
@@ -63,7 +64,7 @@ extension CacheCoordinator {
                 report.message = found.message
                 report.warnings.append(found.message ?? "the matching \(primary.name) cache entry was damaged")
             case .miss:
-                break
+                if let message = found.message { report.notices.append(message) }
             }
             return false
         }
@@ -85,7 +86,7 @@ extension CacheCoordinator {
             report.warnings.append(
                 (restored.message ?? "the matching \(primary.name) cache entry was damaged") + "; it was removed")
         case .miss:
-            break
+            if let message = restored.message { report.notices.append(message) }
         }
         return false
     }
@@ -134,11 +135,13 @@ extension CacheCoordinator {
 
     /// Saves the tree S3 restored into the primary store under the key, so the next restore is a primary hit.
     private func warm(_ primary: any TarballStore, report: inout CacheRestoreReport) async {
+        guard settings.cacheMode.allowsWrite else { return }  // `read` writes nothing anywhere
         do {
             let saved = try await primary.save(
                 directory: settings.storagePath, key: settings.key,
                 options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite))
-            report.primaryWarmed = saved.outcome != .exists
+            report.primaryWarmed = saved.outcome == .saved || saved.outcome == .overwritten
+            if saved.outcome == .skipped, let message = saved.message { report.notices.append(message) }
         } catch {
             report.warnings.append("could not warm the \(primary.name) cache with the S3 copy: \(error.message)")
         }

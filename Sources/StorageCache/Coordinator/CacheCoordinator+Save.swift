@@ -8,6 +8,7 @@ extension CacheCoordinator {
     public func save() async throws(StoreError) -> CacheSaveReport {
         let clock = Stopwatch()
         try CacheKey.validate(settings.key, name: "key")
+        if let skipped = saveSkippedByMode() { return skipped }
         guard FileSystem.isDirectory(settings.storagePath) else {
             throw StoreError(
                 code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
@@ -33,7 +34,11 @@ extension CacheCoordinator {
             }
         }
         switch primaryOutcome {
-        case .success(let saved)?: report.primary = saved
+        case .success(let saved)?:
+            report.primary = saved
+            if saved.outcome == .skipped, let message = saved.message { report.notices.append(message) }
+        case .failure(let error)? where error.code == .accessDenied && primary is GitHubActionsCacheStore:
+            report.warnings.append(error.message)  // a read-only token: visible, but not a failed step
         case .failure(let error)?: throw error
         case nil: break
         }

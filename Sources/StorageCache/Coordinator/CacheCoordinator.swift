@@ -37,8 +37,11 @@ public struct CacheCoordinator: Sendable {
         self.logger = logger
     }
 
-    /// A coordinator with the stores `settings` name: the local cache for `primary: auto|local`, and an S3 copy
-    /// with credentials from the AWS chain over `environment` when `s3-backup` is on.
+    /// A coordinator with the stores `settings` name: for `primary: auto` the GitHub Actions cache when
+    /// ``GitHubActionsRuntime/isAvailable`` on `environment`, else the local cache; `github` and `local` as named
+    /// (the GitHub Actions cache's version from ``CacheSettings/versionPath``, its access from
+    /// `ACTIONS_CACHE_MODE`); and an S3 copy with credentials from the AWS chain over `environment` when
+    /// `s3-backup` is on.
     public init(
         settings: CacheSettings, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws(InputError) {
@@ -49,9 +52,18 @@ public struct CacheCoordinator: Sendable {
                 directory: settings.cacheDirectory, eviction: settings.eviction,
                 syncRestoredTree: settings.syncRestoredTree, environment: environment, logger: logger)
         case .github:
-            throw InputError(
-                input: "primary", flag: "--primary",
-                message: "github (the GitHub Actions cache service) is not available yet; use auto, local or none")
+            let runtime = GitHubActionsRuntime(environment: environment)
+            guard runtime.isAvailable,
+                let store = GitHubActionsCacheStore.fromEnvironment(
+                    environment, versionPaths: [settings.versionPath], logger: logger)
+            else {
+                throw InputError(
+                    input: "primary", flag: "--primary",
+                    message:
+                        "github (the GitHub Actions cache service) \(runtime.unavailableReason ?? "is not available"); use auto, local or none"
+                )
+            }
+            primary = store
         case .none:
             primary = nil
         }

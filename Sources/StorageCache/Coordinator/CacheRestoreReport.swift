@@ -41,6 +41,8 @@ public struct CacheRestoreReport: Sendable, Codable, Equatable {
     public var primaryWarmed: Bool
     /// Warnings for the user (S3 unreachable, a damaged entry, warming failed, …). Never a secret.
     public var warnings: [String]
+    /// Notes for the user that are not problems (a restore skipped by `cache-mode` or `ACTIONS_CACHE_MODE`, …).
+    public var notices: [String] = []
 
     public init(
         outcome: CacheOutcome, source: CacheSource, key: String, matchedKey: String? = nil, exactMatch: Bool = false,

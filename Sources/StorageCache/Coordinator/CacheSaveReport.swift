@@ -55,6 +55,8 @@ public struct CacheSaveReport: Sendable, Encodable, Equatable {
     public var duration: Double
     /// Warnings for the user. Never a secret.
     public var warnings: [String]
+    /// Notes for the user that are not problems (a save skipped by `cache-mode` or `ACTIONS_CACHE_MODE`, …).
+    public var notices: [String] = []
 
     public init(
         key: String, source: String, primary: SaveResult? = nil, primaryStore: String? = nil, s3: S3Part? = nil,
@@ -70,7 +72,7 @@ public struct CacheSaveReport: Sendable, Encodable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case key, source, primaryStore, s3, duration, warnings
+        case key, source, primaryStore, s3, duration, warnings, notices
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -82,6 +84,7 @@ public struct CacheSaveReport: Sendable, Encodable, Equatable {
         try container.encodeIfPresent(s3, forKey: .s3)
         try container.encode(duration, forKey: .duration)
         try container.encode(warnings, forKey: .warnings)
+        try container.encode(notices, forKey: .notices)
     }
 
     /// Whether the S3 half failed.

@@ -7,7 +7,9 @@ extension CacheSettings {
     ///
     /// - `key` defaults to the `STATE_key` a restore step left (a save step of the action), else to
     ///   ``defaultKey(agentIdentity:repo:os:)``.
-    /// - `storage-path` defaults to OpenCode's data directory (``OpenCodeDefaults/dataDirectory(environment:)``).
+    /// - `storage-path` defaults to OpenCode's data directory (``OpenCodeDefaults/dataDirectory(environment:)``);
+    ///   the value as given (before `~` expansion) is ``CacheSettings/versionPath``.
+    /// - `primary: github` needs the cache service's variables (``GitHubActionsRuntime``).
     /// - `tarball` gives the compression; its excludes are OpenCode's defaults (credential files, `log/`, unless
     ///   `include-credentials`) followed by the `exclude` input.
     public static func resolve(
@@ -35,8 +37,10 @@ extension CacheSettings {
         let repo = value(syncFlags.repo, "repo") ?? SyncSettings.nonEmpty(environment["GITHUB_REPOSITORY"])
 
         let storagePath: String
+        var versionPath: String?
         if let given = value(flags.storagePath ?? syncFlags.storagePath, "storage-path") {
             storagePath = SyncSettings.expandTilde(given, environment: environment)
+            versionPath = given
         } else if let dataDirectory = OpenCodeDefaults.dataDirectory(environment: environment) {
             storagePath = dataDirectory
         } else {
@@ -70,8 +74,12 @@ extension CacheSettings {
         guard let primary = PrimaryKind(rawValue: primaryText.lowercased()) else {
             throw error("primary", "must be auto, local, github or none, not \"\(primaryText)\"")
         }
-        if primary == .github {
-            throw error("primary", "github (the GitHub Actions cache service) is not available yet; use auto or local")
+        if primary == .github, let reason = GitHubActionsRuntime(environment: environment).unavailableReason {
+            throw error("primary", "github (the GitHub Actions cache service) \(reason); use auto, local or none")
+        }
+        let cacheModeText = value(flags.cacheMode, "cache-mode") ?? CacheMode.readWrite.rawValue
+        guard let cacheMode = CacheMode(rawValue: cacheModeText.lowercased()) else {
+            throw error("cache-mode", "must be read-write, read, write-only or off, not \"\(cacheModeText)\"")
         }
         let cacheDirectory =
             value(flags.cacheDirectory, "cache-dir").map { SyncSettings.expandTilde($0, environment: environment) }
@@ -106,6 +114,6 @@ extension CacheSettings {
             storagePath: storagePath, key: key, restoreKeys: restoreKeys, primary: primary,
             cacheDirectory: cacheDirectory, s3: s3, s3FailureMode: mode, failOnCacheMiss: failOnCacheMiss,
             lookupOnly: lookupOnly, agentIdentity: identity, repo: repo, tarball: tarball, overwrite: overwrite,
-            eviction: eviction, syncRestoredTree: syncRestoredTree)
+            eviction: eviction, syncRestoredTree: syncRestoredTree, cacheMode: cacheMode, versionPath: versionPath)
     }
 }

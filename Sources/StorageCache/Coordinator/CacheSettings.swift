@@ -37,6 +37,11 @@ public struct CacheSettings: Sendable {
     public var eviction: EvictionPolicy
     /// Whether a primary restore flushes the tree to disk before swapping it in.
     public var syncRestoredTree: Bool
+    /// What restores and saves may do, for every store (`cache-mode`).
+    public var cacheMode: CacheMode
+    /// `storage-path` as the workflow (or command line) wrote it, before `~` expansion: the path the GitHub Actions
+    /// cache version is computed from, as actions/cache computes it from its `path` input.
+    public var versionPath: String
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {
@@ -58,7 +63,8 @@ public struct CacheSettings: Sendable {
         cacheDirectory: String? = nil, s3: SyncSettings? = nil, s3FailureMode: S3FailureMode = .warn,
         failOnCacheMiss: Bool = false, lookupOnly: Bool = false, agentIdentity: AgentIdentity = .github,
         repo: String? = nil, tarball: TarballOptions = TarballOptions(), overwrite: Bool = false,
-        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true
+        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true,
+        cacheMode: CacheMode = .readWrite, versionPath: String? = nil
     ) {
         self.storagePath = storagePath
         self.key = key
@@ -75,5 +81,7 @@ public struct CacheSettings: Sendable {
         self.overwrite = overwrite
         self.eviction = eviction
         self.syncRestoredTree = syncRestoredTree
+        self.cacheMode = cacheMode
+        self.versionPath = versionPath ?? storagePath
     }
 }

@@ -1,19 +1,21 @@
 /// Which primary tarball cache a ``CacheCoordinator`` puts in front of S3 (input `primary`).
 public enum PrimaryKind: String, Sendable, Codable, CaseIterable {
-    /// The best store for the host. Today that is the local cache directory everywhere; once a GitHub Actions
-    /// cache store exists, `auto` picks it on a runner (`ACTIONS_RUNTIME_TOKEN` and `ACTIONS_RESULTS_URL` set).
+    /// The best store for the host: the GitHub Actions cache on a runner whose job can reach the cache service v2
+    /// (``GitHubActionsRuntime/isAvailable``), else the local cache directory.
     case auto
     /// ``LocalTarballStore`` in the cache directory.
     case local
-    /// The GitHub Actions cache service. Not implemented yet: choosing it is an input error.
+    /// ``GitHubActionsCacheStore``, the GitHub Actions cache service v2. Needs `ACTIONS_RESULTS_URL` and
+    /// `ACTIONS_RUNTIME_TOKEN` (an input error, exit 2, without them).
     case github
     /// No primary cache: restore from S3 only, save to S3 only.
     case none
 
-    /// The store kind `auto` stands for on this host (the seam where a GitHub Actions cache store will go).
+    /// The store kind this stands for on a host with `environment`: `auto` is `github` when
+    /// ``GitHubActionsRuntime/isAvailable``, else `local`; the others are themselves.
     public func resolved(environment: [String: String]) -> PrimaryKind {
         switch self {
-        case .auto: .local
+        case .auto: GitHubActionsRuntime(environment: environment).isAvailable ? .github : .local
         default: self
         }
     }

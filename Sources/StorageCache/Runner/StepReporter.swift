@@ -26,6 +26,17 @@ public struct StepReporter: Sendable {
         }
     }
 
+    /// A note that is not a problem (a skipped restore or save): a plain log line on a runner (as `core.info`),
+    /// `storage-cache: note: …` on stderr elsewhere.
+    public func notice(_ message: String) {
+        let message = runner.secrets.redact(message)
+        if runner.isActions {
+            TerminalOutput.writeOutput(WorkflowCommand.escapeData(message) + "\n")
+        } else {
+            TerminalOutput.writeError(TerminalOutput.clearLine + "storage-cache: note: \(message)\n")
+        }
+    }
+
     /// An error message without a JSON object: `::error::` on a runner, `storage-cache: error: …` on stderr.
     public func error(_ message: String) {
         let message = runner.secrets.redact(message)
@@ -71,7 +82,7 @@ public struct StepReporter: Sendable {
     }
 
     /// The restore step's outputs: `cache-hit`, `cache-source`, `cache-matched-key`, `restored-files`,
-    /// `restored-bytes` (both `0` with lookup-only).
+    /// `restored-bytes` (both `0` with lookup-only), `primary-store` (`github-actions`, `local` or `none`).
     public static func outputs(for report: CacheRestoreReport) -> [(String, String)] {
         [
             ("cache-hit", report.cacheHit ? "true" : "false"),
@@ -80,6 +91,7 @@ public struct StepReporter: Sendable {
             // With lookup-only nothing is restored (the summary and --json still show what was found).
             ("restored-files", report.lookupOnly ? "0" : String(report.files)),
             ("restored-bytes", report.lookupOnly ? "0" : String(report.contentBytes)),
+            ("primary-store", report.primaryStore ?? "none"),
         ]
     }
 
@@ -100,12 +112,13 @@ public struct StepReporter: Sendable {
         if let s3 = report.s3Outcome { rows.append(("S3", s3)) }
         if report.primaryWarmed { rows.append(("Primary warmed", "yes")) }
         return table(title: "storage-cache restore" + (report.lookupOnly ? " (lookup only)" : ""), rows: rows)
-            + warningList(report.warnings)
+            + noteList(report.notices) + warningList(report.warnings)
     }
 
     /// The step summary of a save: a Markdown table.
     public static func summary(for report: CacheSaveReport) -> String {
         var rows: [(String, String)] = [("Key", code(report.key))]
+        rows.append(("Primary store", report.primaryStore ?? "none"))
         if let primary = report.primary {
             rows.append(
                 (
@@ -122,7 +135,7 @@ public struct StepReporter: Sendable {
             rows.append(("S3", cell))
         }
         rows.append(("Time", AgeLimit.format(report.duration)))
-        return table(title: "storage-cache save", rows: rows) + warningList(report.warnings)
+        return table(title: "storage-cache save", rows: rows) + noteList(report.notices) + warningList(report.warnings)
     }
 
     private static func code(_ text: String) -> String { "`" + text.replacingOccurrences(of: "`", with: "'") + "`" }
@@ -135,6 +148,11 @@ public struct StepReporter: Sendable {
         var lines = ["### \(title)", "", "| | |", "| --- | --- |"]
         lines += rows.map { "| \(cell($0.0)) | \(cell($0.1)) |" }
         return lines.joined(separator: "\n") + "\n\n"
+    }
+
+    private static func noteList(_ notes: [String]) -> String {
+        guard !notes.isEmpty else { return "" }
+        return notes.map { "> [!NOTE]\n> \(cell($0))\n" }.joined(separator: "\n") + "\n"
     }
 
     private static func warningList(_ warnings: [String]) -> String {

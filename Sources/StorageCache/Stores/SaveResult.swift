@@ -8,6 +8,8 @@ public struct SaveResult: Sendable, Codable, Equatable {
         case exists
         /// An entry with this key existed and was replaced (`overwrite`).
         case overwritten
+        /// Nothing was written because writing is not allowed (`cache-mode`, `ACTIONS_CACHE_MODE`); no request made.
+        case skipped
     }
 
     /// Saved, exists or overwritten.

@@ -37,6 +37,7 @@ public enum CoordinatorCommands {
             let report = try await reporter.group("Restore '\(settings.key)' into \(settings.storagePath)") {
                 () throws(StoreError) in try await coordinator.restore()
             }
+            for notice in report.notices { reporter.notice(notice) }
             for warning in report.warnings { reporter.warn(warning) }
             reporter.emit(report, line: report.summaryLine(s3: coordinator.s3?.locationDescription))
             try reporter.runner.setOutputs(StepReporter.outputs(for: report))
@@ -105,6 +106,7 @@ public enum CoordinatorCommands {
                 try? reporter.runner.appendSummary("### storage-cache save\n\nfailed: \(error.message)\n\n")
                 throw error
             }
+            for notice in report.notices { reporter.notice(notice) }
             for warning in report.warnings { reporter.warn(warning) }
             reporter.emit(report, line: report.summaryLine)
             try reporter.runner.appendSummary(StepReporter.summary(for: report))

@@ -5,6 +5,8 @@ extension SaveResult {
         switch outcome {
         case .exists:
             return "exists '\(key)': kept the existing entry (entries are immutable; --overwrite replaces it)"
+        case .skipped:
+            return "skipped '\(key)': \(message ?? "writing is not allowed")"
         case .saved, .overwritten:
             var line = "\(outcome == .saved ? "saved" : "overwrote") '\(key)': \(files) files, "
             line += "\(ByteCount.format(contentBytes)) -> \(ByteCount.format(bytes)) archive "
@@ -67,6 +69,8 @@ extension CacheRestoreReport {
     /// `restored 'key' (exact match) from the local cache into DIR: 4204 files, 100 MiB in 1.8 s`; `s3` names the S3
     /// copy in a miss line.
     public func summaryLine(s3: String? = nil) -> String {
+        // Nothing was asked (cache-mode): the notices say why.
+        if primaryOutcome == nil && s3Outcome == nil && !notices.isEmpty { return notices.joined(separator: "; ") }
         switch (outcome, source) {
         case (.hit, .s3):
             if lookupOnly {
@@ -108,6 +112,7 @@ extension CacheSaveReport {
                         + "\(s3.deletedObjects) deleted, \(s3.files) files in S3")
             }
         }
+        if lines.isEmpty { lines = notices }
         return lines.joined(separator: "\n")
     }
 }

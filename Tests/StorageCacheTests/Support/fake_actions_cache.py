@@ -14,7 +14,8 @@ Control (no auth, loopback only):
   POST /_control/faults {name: count, ...}   faults: deny_write_403, deny_write_ok_false, twirp_429,
       twirp_500, blob_500, blob_429, truncate_download, stall_download, corrupt_download, expire_download_url; and
       max_entry_bytes (a limit, not a count)
-  GET /_control/stats   per-route request counts and the entries
+  GET /_control/stats   per-route request counts, the Twirp calls in order ({method, key, restore_keys}) and the
+      entries
 
 Prints its port on stdout, then serves until stdin closes. Secrets: the token and signatures are never printed.
 """
@@ -40,6 +41,7 @@ entries = []  # dicts: key, version, blob, size, finalized, sequence, created
 blobs = {}  # id -> {"data": bytes or None, "blocks": {id: bytes}, "meta": {}}
 faults = {}
 stats = {}
+calls = []  # Twirp calls in order: {method, key, restore_keys}
 sequence = [0]
 
 
@@ -140,6 +142,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.twirp_error(400, "malformed", "size_bytes must be an int64 JSON string")
         if not isinstance(request.get("restore_keys", []), list):
             return self.twirp_error(400, "malformed", "restore_keys must be a list")
+        with lock:
+            calls.append({"method": method, "key": request.get("key", ""),
+                          "restore_keys": request.get("restore_keys", [])})
         handler = {
             "CreateCacheEntry": self.create,
             "FinalizeCacheEntryUpload": self.finalize,
@@ -272,7 +277,7 @@ class Handler(BaseHTTPRequestHandler):
         if parsed.path == "/_control/stats":
             with lock:
                 listing = [{k: v for k, v in e.items()} for e in entries]
-                return self.reply(200, {"stats": dict(stats), "entries": listing})
+                return self.reply(200, {"stats": dict(stats), "calls": list(calls), "entries": listing})
         count("blob-get")
         auth = self.blob_auth("r")
         if auth is None:

@@ -10,6 +10,10 @@ extension GitHubActionsCacheStore {
     ) async throws(StoreError) -> RestoreResult {
         try Self.validate(key: key, restoreKeys: restoreKeys)
         let destination = FileSystem.absolute(destination)
+        if let skipped = readSkipped {
+            logger.info("\(skipped)")
+            return RestoreResult(outcome: .miss, key: key, destination: destination, message: skipped)
+        }
         do {
             return try await restoreDownloading(
                 key: key, restoreKeys: restoreKeys, destination: destination, progress: progress)

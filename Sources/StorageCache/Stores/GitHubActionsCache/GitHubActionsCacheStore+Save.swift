@@ -9,6 +9,10 @@ extension GitHubActionsCacheStore {
             throw StoreError(code: .invalidInput, message: "path \(source) is not a directory")
         }
         let stopwatch = Stopwatch()
+        if let skipped = writeSkipped {
+            logger.info("\(skipped)")
+            return SaveResult(outcome: .skipped, key: key, source: source, message: skipped)
+        }
         let version = version(for: options.tarball.compression)
         if let existing = try await resolve(key: key, restoreKeys: [], version: version), existing.key == key {
             return exists(key: key, source: source, options: options, stopwatch: stopwatch)

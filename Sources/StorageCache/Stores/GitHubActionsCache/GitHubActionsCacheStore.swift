@@ -48,13 +48,16 @@ public struct GitHubActionsCacheStore: TarballStore {
         public var stallTimeout: Duration
         /// Where archives are written and downloaded (default `$RUNNER_TEMP`, else the system's).
         public var temporaryDirectory: String
+        /// What the runner lets this job do (`ACTIONS_CACHE_MODE`): a restore or lookup that may not read is a miss
+        /// without a request, a save that may not write is `skipped` without a request (as `@actions/cache` 6.2).
+        public var access: ActionsCacheAccess
 
         public init(
             resultsURL: String, runtimeToken: String, versionPaths: [String] = [GitHubActionsCacheStore.defaultPath],
             compression: TarballCompression = .zstd(), maxEntryBytes: Int64 = 10 << 30, blockSize: Int64 = 32 << 20,
             concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(maxAttempts: 5, baseDelay: .seconds(1)),
             maxRetryAfter: Duration = .seconds(60), stallTimeout: Duration = .seconds(60),
-            temporaryDirectory: String = NSTemporaryDirectory()
+            temporaryDirectory: String = NSTemporaryDirectory(), access: ActionsCacheAccess = .unrestricted
         ) {
             self.resultsURL = resultsURL
             self.runtimeToken = runtimeToken
@@ -67,6 +70,7 @@ public struct GitHubActionsCacheStore: TarballStore {
             self.maxRetryAfter = maxRetryAfter
             self.stallTimeout = stallTimeout
             self.temporaryDirectory = temporaryDirectory
+            self.access = access
         }
     }
 
@@ -94,7 +98,8 @@ public struct GitHubActionsCacheStore: TarballStore {
     }
 
     /// A store for the cache service of the running job, or `nil` outside GitHub Actions (when
-    /// `ACTIONS_RESULTS_URL` or `ACTIONS_RUNTIME_TOKEN` is missing or empty).
+    /// `ACTIONS_RESULTS_URL` or `ACTIONS_RUNTIME_TOKEN` is missing or empty). `ACTIONS_CACHE_MODE` sets
+    /// ``Configuration/access``; `RUNNER_TEMP` the temporary directory.
     public static func fromEnvironment(
         _ env: [String: String], versionPaths: [String] = [defaultPath],
         logger: Logger = Logger(label: "storage-cache.github-actions")
@@ -102,7 +107,9 @@ public struct GitHubActionsCacheStore: TarballStore {
         guard let url = env["ACTIONS_RESULTS_URL"], !url.isEmpty, let token = env["ACTIONS_RUNTIME_TOKEN"],
             !token.isEmpty
         else { return nil }
-        var configuration = Configuration(resultsURL: url, runtimeToken: token, versionPaths: versionPaths)
+        var configuration = Configuration(
+            resultsURL: url, runtimeToken: token, versionPaths: versionPaths,
+            access: ActionsCacheAccess(environment: env))
         if let temp = env["RUNNER_TEMP"], !temp.isEmpty { configuration.temporaryDirectory = temp }
         return GitHubActionsCacheStore(configuration: configuration, logger: logger)
     }
@@ -140,6 +147,20 @@ public struct GitHubActionsCacheStore: TarballStore {
         }
     }
 
+    /// Why a restore or lookup makes no request (`ACTIONS_CACHE_MODE` does not allow reading), else nil.
+    var readSkipped: String? {
+        configuration.access.allowsRead
+            ? nil
+            : "GitHub Actions cache restore skipped: ACTIONS_CACHE_MODE is \(configuration.access.mode)"
+    }
+
+    /// Why a save makes no request (`ACTIONS_CACHE_MODE` does not allow writing), else nil.
+    var writeSkipped: String? {
+        configuration.access.allowsWrite
+            ? nil
+            : "GitHub Actions cache save skipped: ACTIONS_CACHE_MODE is \(configuration.access.mode)"
+    }
+
     static func serviceError(_ what: String, _ failure: CacheServiceClient.Failure) -> StoreError {
         let code: StoreError.Code = failure.status == 401 || failure.status == 403 ? .accessDenied : .io
         return StoreError(code: code, message: "GitHub Actions cache: cannot \(what): \(failure.summary)")
@@ -169,6 +190,9 @@ public struct GitHubActionsCacheStore: TarballStore {
     public func lookup(key: String, restoreKeys: [String]) async throws(StoreError) -> LookupResult {
         try Self.validate(key: key, restoreKeys: restoreKeys)
         let stopwatch = Stopwatch()
+        if let skipped = readSkipped {
+            return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds, message: skipped)
+        }
         guard let match = try await resolve(key: key, restoreKeys: restoreKeys, version: version) else {
             return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
         }
