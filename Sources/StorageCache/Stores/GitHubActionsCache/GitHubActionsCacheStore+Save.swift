@@ -14,7 +14,11 @@ extension GitHubActionsCacheStore {
             return SaveResult(outcome: .skipped, key: key, source: source, message: skipped)
         }
         let version = version(for: options.tarball.compression)
-        if let existing = try await resolve(key: key, restoreKeys: [], version: version), existing.key == key {
+        // The exact-key check is a read: a job that may only write (`write-only`) goes straight to the reservation,
+        // which answers for an existing key too.
+        if configuration.access.allowsRead,
+            let existing = try await resolve(key: key, restoreKeys: [], version: version), existing.key == key
+        {
             return exists(key: key, source: source, options: options, stopwatch: stopwatch)
         }
         try FileSystem.makeDirectories(configuration.temporaryDirectory)
