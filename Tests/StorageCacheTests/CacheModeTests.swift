@@ -115,4 +115,18 @@ import Testing
         let read = try await store("read").restore(key: "k", restoreKeys: [], into: dir + "/dst", progress: nil)
         #expect(read.outcome == .hit)
     }
+
+    @Test func aReadDeniedTokenIsAWarningAndAMissNotAFailure() async throws {
+        let fake = try FakeActionsCache()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gha-deny-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try fake.inject(["deny_read_403": 1])
+        let store = fake.store(logs: CapturedLogs(), temporaryDirectory: dir + "/tmp")
+        let settings = CacheSettings(storagePath: dir + "/dst", key: "k", primary: .github)
+        let coordinator = CacheCoordinator(settings: settings, primary: store, s3: nil, logger: Logger(label: "t"))
+        let report = try await coordinator.restore()
+        #expect(report.outcome == .miss)
+        #expect(report.warnings.contains { $0.contains("cache read denied") }, "\(report.warnings)")
+        #expect(try fake.stats()["GetCacheEntryDownloadURL"] == 1)
+    }
 }

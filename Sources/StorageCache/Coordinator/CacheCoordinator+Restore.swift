@@ -24,8 +24,11 @@ extension CacheCoordinator {
                     return report
                 }
             } catch {
-                guard s3 != nil else { throw error }
-                report.warnings.append("the \(primary.name) cache failed (\(error.message)); trying S3")
+                // A read-denied Actions cache token is a warning and a miss, as in @actions/cache 6.2.
+                let readDenied = error.code == .accessDenied && primary is GitHubActionsCacheStore
+                guard s3 != nil || readDenied else { throw error }
+                report.warnings.append(
+                    "the \(primary.name) cache failed (\(error.message)); " + (s3 != nil ? "trying S3" : "a miss"))
             }
         }
         if let s3 {

@@ -11,7 +11,7 @@ Blob routes (/blob/<id>?sp=..&se=..&sig=..; sig = base64 HMAC-SHA256 of "sp\\npa
   PUT ?comp=blocklist              Put Block List (XML <BlockList><Latest>id</Latest>...)
   GET with Range: bytes=a-b        ranged read (206 + Content-Range), x-ms-meta-* returned
 Control (no auth, loopback only):
-  POST /_control/faults {name: count, ...}   faults: deny_write_403, deny_write_ok_false, twirp_429,
+  POST /_control/faults {name: count, ...}   faults: deny_write_403, deny_write_ok_false, deny_read_403, twirp_429,
       twirp_500, blob_500, blob_429, truncate_download, stall_download, corrupt_download, expire_download_url; and
       max_entry_bytes (a limit, not a count)
   GET /_control/stats   per-route request counts, the Twirp calls in order ({method, key, restore_keys}) and the
@@ -194,6 +194,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.twirp_error(404, "not_found", "no reserved cache entry")
 
     def download_url(self, request):
+        if take_fault("deny_read_403"):
+            return self.twirp_error(403, "permission_denied", "cache read denied: the token for this run may not read")
         key, version = request.get("key", ""), request.get("version", "")
         restore_keys = request.get("restore_keys", [])
         with lock:
