@@ -134,6 +134,8 @@ struct ActionCacheModeTests {
             #expect(main?.status == 0, "\(main?.stdout ?? "")")
             #expect(main?.outputs["cache-source"] == "none")
             #expect(main?.stdout.contains("restore skipped: cache-mode is write-only") == true)
+            #expect(main?.summary.contains("| Primary (github-actions) | skipped |") == true, "\(main?.summary ?? "")")
+            #expect(main?.summary.contains("| S3 | skipped |") == true)
             #expect(restore.service.isEmpty, "no Actions cache request: \(restore.service)")
             #expect(restore.s3.isEmpty, "no S3 request: \(restore.s3)")
             let left = try FileManager.default.contentsOfDirectory(atPath: world.dir + Self.storage)
@@ -167,6 +169,9 @@ struct ActionCacheModeTests {
             let save = try await world.requests { post = try runner.post(state: main?.state ?? [:]) }
             #expect(post?.status == 0, "\(post?.stdout ?? "")")
             #expect(post?.stdout.contains("save skipped: cache-mode is off") == true)
+            #expect(
+                post?.summary.contains("> [!NOTE]\n> save skipped: cache-mode is off") == true, "\(post?.summary ?? "")"
+            )
             #expect(restore.service.isEmpty && save.service.isEmpty, "\(restore.service) \(save.service)")
             #expect(restore.s3.isEmpty && save.s3.isEmpty, "\(restore.s3) \(save.s3)")
             #expect(!FileManager.default.fileExists(atPath: world.pendingFile))

@@ -6,6 +6,8 @@ extension CacheCoordinator {
         var report = CacheRestoreReport(
             outcome: .miss, source: .none, key: settings.key, destination: settings.storagePath,
             lookupOnly: settings.lookupOnly, primaryStore: primary?.name)
+        report.skippedByMode = true
+        if s3 != nil { report.s3Outcome = "skipped" }
         report.notices.append("restore skipped: cache-mode is \(settings.cacheMode.rawValue); no store was read")
         if settings.cacheMode == .writeOnly && !settings.lookupOnly && !FileSystem.isDirectory(settings.storagePath) {
             do {

@@ -43,6 +43,8 @@ public struct CacheRestoreReport: Sendable, Codable, Equatable {
     public var warnings: [String]
     /// Notes for the user that are not problems (a restore skipped by `cache-mode` or `ACTIONS_CACHE_MODE`, …).
     public var notices: [String] = []
+    /// Whether `cache-mode` forbade the restore, so no store was asked.
+    public var skippedByMode = false
 
     public init(
         outcome: CacheOutcome, source: CacheSource, key: String, matchedKey: String? = nil, exactMatch: Bool = false,

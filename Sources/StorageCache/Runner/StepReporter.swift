@@ -17,33 +17,23 @@ public struct StepReporter: Sendable {
     }
 
     /// A warning: `::warning::` on a runner, `storage-cache: warning: …` on stderr elsewhere.
-    public func warn(_ message: String) {
-        let message = runner.secrets.redact(message)
-        if runner.isActions {
-            TerminalOutput.writeOutput(WorkflowCommand.warning(message) + "\n")
-        } else {
-            TerminalOutput.writeError(TerminalOutput.clearLine + "storage-cache: warning: \(message)\n")
-        }
-    }
+    public func warn(_ message: String) { say(message, label: "warning", onRunner: { WorkflowCommand.warning($0) }) }
 
     /// A note that is not a problem (a skipped restore or save): a plain log line on a runner (as `core.info`),
     /// `storage-cache: note: …` on stderr elsewhere.
-    public func notice(_ message: String) {
-        let message = runner.secrets.redact(message)
-        if runner.isActions {
-            TerminalOutput.writeOutput(WorkflowCommand.escapeData(message) + "\n")
-        } else {
-            TerminalOutput.writeError(TerminalOutput.clearLine + "storage-cache: note: \(message)\n")
-        }
-    }
+    public func notice(_ message: String) { say(message, label: "note", onRunner: { WorkflowCommand.escapeData($0) }) }
 
     /// An error message without a JSON object: `::error::` on a runner, `storage-cache: error: …` on stderr.
-    public func error(_ message: String) {
+    public func error(_ message: String) { say(message, label: "error", onRunner: { WorkflowCommand.error($0) }) }
+
+    /// `message`, redacted: `onRunner(message)` on stdout on a runner, `storage-cache: <label>: …` on stderr
+    /// elsewhere.
+    private func say(_ message: String, label: String, onRunner: (String) -> String) {
         let message = runner.secrets.redact(message)
         if runner.isActions {
-            TerminalOutput.writeOutput(WorkflowCommand.error(message) + "\n")
+            TerminalOutput.writeOutput(onRunner(message) + "\n")
         } else {
-            TerminalOutput.writeError(TerminalOutput.clearLine + "storage-cache: error: \(message)\n")
+            TerminalOutput.writeError(TerminalOutput.clearLine + "storage-cache: \(label): \(message)\n")
         }
     }
 
@@ -107,7 +97,11 @@ public struct StepReporter: Sendable {
             ("Time", AgeLimit.format(report.duration)),
         ]
         if let primary = report.primaryStore {
-            rows.append(("Primary (\(primary))", report.primaryOutcome?.rawValue ?? "error"))
+            rows.append(
+                (
+                    "Primary (\(primary))",
+                    report.primaryOutcome?.rawValue ?? (report.skippedByMode ? "skipped" : "error")
+                ))
         }
         if let s3 = report.s3Outcome { rows.append(("S3", s3)) }
         if report.primaryWarmed { rows.append(("Primary warmed", "yes")) }

@@ -70,7 +70,7 @@ extension CacheRestoreReport {
     /// copy in a miss line.
     public func summaryLine(s3: String? = nil) -> String {
         // Nothing was asked (cache-mode): the notices say why.
-        if primaryOutcome == nil && s3Outcome == nil && !notices.isEmpty { return notices.joined(separator: "; ") }
+        if skippedByMode { return notices.joined(separator: "; ") }
         switch (outcome, source) {
         case (.hit, .s3):
             if lookupOnly {
