@@ -57,6 +57,9 @@ import Testing
         let ghes = runtime.merging(["GITHUB_SERVER_URL": "https://git.corp.example"]) { $1 }
         #expect(PrimaryKind.auto.resolved(environment: ghes) == .local)
         #expect(GitHubActionsRuntime(environment: ghes).unavailableReason?.contains("Enterprise Server") == true)
+        #expect(PrimaryKind.auto.resolved(environment: ghes.merging(["ACTIONS_VENDOR": "github"]) { $1 }) == .github)
+        #expect(PrimaryKind.auto.resolved(environment: ghes.merging(["GITEA_ACTIONS": "true"]) { $1 }) == .github)
+        #expect(PrimaryKind.auto.resolved(environment: runtime.merging(["ACTIONS_VENDOR": "ghes"]) { $1 }) == .local)
         #expect(GitHubActionsRuntime(environment: [:]).missing == ["ACTIONS_RESULTS_URL", "ACTIONS_RUNTIME_TOKEN"])
     }
 

@@ -18,7 +18,7 @@ public struct GitHubActionsRuntime: Sendable, Equatable {
         missing = ["ACTIONS_RESULTS_URL", "ACTIONS_RUNTIME_TOKEN"].filter {
             (environment[$0] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
         }
-        isEnterpriseServer = Self.isEnterpriseServer(environment["GITHUB_SERVER_URL"])
+        isEnterpriseServer = Self.isEnterpriseServer(environment)
     }
 
     /// Whether the GitHub Actions cache service v2 can be used.
@@ -37,9 +37,19 @@ public struct GitHubActionsRuntime: Sendable, Equatable {
         return nil
     }
 
-    /// `@actions/cache`'s `isGhes()`: any server host but `github.com`, `*.ghe.com` and `*.localhost`.
-    static func isEnterpriseServer(_ serverURL: String?) -> Bool {
-        let text = (serverURL ?? "").trimmingCharacters(in: .whitespaces)
+    /// `@actions/cache`'s `isGhes()`: Forgejo and Gitea runners (`FORGEJO_ACTIONS`, `GITEA_ACTIONS`) are not,
+    /// `ACTIONS_VENDOR` `github` / `ghes` decides, else any server host but `github.com`, `*.ghe.com` and
+    /// `*.localhost` (`GITHUB_SERVER_URL`, default `https://github.com`) is.
+    static func isEnterpriseServer(_ environment: [String: String]) -> Bool {
+        if !(environment["FORGEJO_ACTIONS"] ?? "").isEmpty || !(environment["GITEA_ACTIONS"] ?? "").isEmpty {
+            return false
+        }
+        switch (environment["ACTIONS_VENDOR"] ?? "").trimmingCharacters(in: .whitespaces).lowercased() {
+        case "github": return false
+        case "ghes": return true
+        default: break
+        }
+        let text = (environment["GITHUB_SERVER_URL"] ?? "").trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty, let host = URLComponents(string: text)?.host?.uppercased() else { return false }
         return host != "GITHUB.COM" && !host.hasSuffix(".GHE.COM") && !host.hasSuffix(".LOCALHOST")
     }
