@@ -24,7 +24,8 @@ extension CacheCoordinator {
                     return report
                 }
             } catch {
-                // A read-denied Actions cache token is a warning and a miss, as in @actions/cache 6.2.
+                // A denied Actions cache read (`cache read denied:`, a refused URL) is a warning and a miss, as in
+                // @actions/cache 6.2.
                 let readDenied = error.code == .accessDenied && primary is GitHubActionsCacheStore
                 guard s3 != nil || readDenied else { throw error }
                 report.warnings.append(
