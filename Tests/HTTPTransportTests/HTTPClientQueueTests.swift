@@ -7,8 +7,11 @@ import Testing
 struct HTTPClientQueueTests {
     @Test func cancellingAQueuedRequestDoesNotWaitForASlot() async throws {
         let server = try await TestServer.start()
-        let client = TestSupport.client { $0.maxConcurrentRequests = 1 }
-        // Holds the only slot: the server stays silent for 60 s.
+        let client = TestSupport.client {
+            $0.maxConcurrentRequests = 1
+            $0.lowSpeedTime = .seconds(300)
+        }
+        // Holds the only slot: the server stays silent for 60 s, and no low-speed limit ends it sooner.
         let blockerDone = DoneFlag()
         let blocker = Task {
             defer { blockerDone.set() }
