@@ -14,9 +14,20 @@ extension CacheCoordinator {
         var report = CacheRestoreReport(
             outcome: .miss, source: .none, key: settings.key, destination: settings.storagePath,
             lookupOnly: settings.lookupOnly, primaryStore: primary?.name)
-        defer { logger.debug("restore finished: source \(report.source.rawValue)") }
+        // Freshness: which store goes first (restore-order, S3's manifest head); see CacheCoordinator+Freshness.
+        let decision = await freshnessDecision(into: &report)
+        defer {
+            finishFreshness(&report, decision: decision)
+            logger.info("restore source: \(report.source.rawValue) (\(report.sourceReason ?? ""))")
+        }
+        if decision.s3First, let s3,
+            try await restoreS3(s3, into: &report, replaceStaleEntry: decision.replaceStaleEntry)
+        {
+            report.duration = clock.seconds
+            return report
+        }
 
-        if let primary {
+        if let primary, !decision.primaryDone {
             do {
                 if try await restorePrimary(primary, into: &report) {
                     report.duration = clock.seconds
@@ -27,7 +38,7 @@ extension CacheCoordinator {
                 report.warnings.append("the \(primary.name) cache failed (\(error.message)); trying S3")
             }
         }
-        if let s3 {
+        if let s3, !decision.s3First {
             if try await restoreS3(s3, into: &report) {
                 report.duration = clock.seconds
                 return report
@@ -91,7 +102,9 @@ extension CacheCoordinator {
     }
 
     /// Pulls (or looks up) the S3 copy; `true` when it had a tree. Failures become warnings.
-    private func restoreS3(_ s3: S3Backup, into report: inout CacheRestoreReport) async throws(StoreError) -> Bool {
+    private func restoreS3(
+        _ s3: S3Backup, into report: inout CacheRestoreReport, replaceStaleEntry: Bool = false
+    ) async throws(StoreError) -> Bool {
         let engine = s3.makeEngine()
         let location = s3.locationDescription
         if settings.lookupOnly {
@@ -101,6 +114,7 @@ extension CacheCoordinator {
                     return false
                 }
                 report.s3Hit(location: location)
+                report.generation = remote.manifest.generation
                 report.files = remote.manifest.files.filter { $0.kind == .file }.count
                 report.contentBytes = remote.manifest.totalBytes
                 return true
@@ -128,16 +142,23 @@ extension CacheCoordinator {
         report.bytes = pulled.bytes
         report.contentBytes = pulled.bytes
         report.message = nil
-        if let primary { await warm(primary, report: &report) }
+        report.generation = pulled.generation
+        if let primary {
+            await warm(primary, report: &report, generation: pulled.generation, replace: replaceStaleEntry)
+        }
         return true
     }
 
-    /// Saves the tree S3 restored into the primary store under the key, so the next restore is a primary hit.
-    private func warm(_ primary: any TarballStore, report: inout CacheRestoreReport) async {
+    /// Saves the tree S3 restored into the primary store under the key, so the next restore is a primary hit,
+    /// stamped with the generation pulled; `replace` overwrites an older entry under the key.
+    private func warm(
+        _ primary: any TarballStore, report: inout CacheRestoreReport, generation: Int?, replace: Bool
+    ) async {
         do {
+            var options = SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite || replace)
+            if let generation { options.metadata = GenerationStamp(generation: generation).metadata }
             let saved = try await primary.save(
-                directory: settings.storagePath, key: settings.key,
-                options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite))
+                directory: settings.storagePath, key: settings.key, options: options)
             report.primaryWarmed = saved.outcome != .exists
         } catch {
             report.warnings.append("could not warm the \(primary.name) cache with the S3 copy: \(error.message)")

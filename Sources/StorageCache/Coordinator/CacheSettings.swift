@@ -37,6 +37,8 @@ public struct CacheSettings: Sendable {
     public var eviction: EvictionPolicy
     /// Whether a primary restore flushes the tree to disk before swapping it in.
     public var syncRestoredTree: Bool
+    /// Which store a restore trusts first when both are on (input `restore-order`; see ``RestoreOrder``).
+    public var restoreOrder: RestoreOrder = .newest
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {

@@ -10,6 +10,7 @@ public struct CacheSettingsFlags: Sendable, Equatable {
     public var s3FailureMode: String?
     public var failOnCacheMiss: Bool?
     public var lookupOnly: Bool?
+    public var restoreOrder: String?
 
     public init() {}
 
@@ -18,5 +19,6 @@ public struct CacheSettingsFlags: Sendable, Equatable {
         "storage-path": "--path", "key": "--key", "restore-keys": "--restore-keys", "primary": "--primary",
         "cache-dir": "--cache-dir", "s3-backup": "--s3-backup", "s3-failure-mode": "--s3-failure-mode",
         "fail-on-cache-miss": "--fail-on-cache-miss", "lookup-only": "--lookup-only",
+        "restore-order": "--restore-order",
     ]
 }

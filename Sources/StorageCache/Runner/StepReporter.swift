@@ -71,7 +71,8 @@ public struct StepReporter: Sendable {
     }
 
     /// The restore step's outputs: `cache-hit`, `cache-source`, `cache-matched-key`, `restored-files`,
-    /// `restored-bytes` (both `0` with lookup-only).
+    /// `restored-bytes` (both `0` with lookup-only), `cache-source-reason` (why that store won) and
+    /// `s3-generation` (the S3 generation the tree corresponds to, empty when unknown).
     public static func outputs(for report: CacheRestoreReport) -> [(String, String)] {
         [
             ("cache-hit", report.cacheHit ? "true" : "false"),
@@ -80,6 +81,8 @@ public struct StepReporter: Sendable {
             // With lookup-only nothing is restored (the summary and --json still show what was found).
             ("restored-files", report.lookupOnly ? "0" : String(report.files)),
             ("restored-bytes", report.lookupOnly ? "0" : String(report.contentBytes)),
+            ("cache-source-reason", report.sourceReason ?? ""),
+            ("s3-generation", report.generation.map(String.init) ?? ""),
         ]
     }
 
@@ -99,6 +102,8 @@ public struct StepReporter: Sendable {
         }
         if let s3 = report.s3Outcome { rows.append(("S3", s3)) }
         if report.primaryWarmed { rows.append(("Primary warmed", "yes")) }
+        if let reason = report.sourceReason { rows.append(("Why", reason)) }
+        if let generation = report.generation { rows.append(("S3 generation", String(generation))) }
         return table(title: "storage-cache restore" + (report.lookupOnly ? " (lookup only)" : ""), rows: rows)
             + warningList(report.warnings)
     }

@@ -42,6 +42,8 @@ public enum CoordinatorCommands {
             try reporter.runner.setOutputs(StepReporter.outputs(for: report))
             try reporter.runner.saveState([
                 ("cache-matched-key", report.matchedKey ?? ""), ("cache-hit", report.cacheHit ? "true" : "false"),
+                // The save step pushes conditionally on the generation this tree was built on (freshness).
+                ("s3-generation", coordinator.baseGeneration.current.map(String.init) ?? ""),
             ])
             try reporter.runner.appendSummary(StepReporter.summary(for: report))
             switch report.outcome {
@@ -96,6 +98,8 @@ public enum CoordinatorCommands {
                     flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite, eviction: eviction,
                     environment: environment)
             }
+            // The generation the restore step left (freshness: the push is conditional on it).
+            coordinator.baseGeneration.set(BaseGeneration.parse(state: environment["STATE_s3-generation"]))
             let report: CacheSaveReport
             do {
                 report = try await reporter.group("Save \(settings.storagePath) as '\(settings.key)'") {

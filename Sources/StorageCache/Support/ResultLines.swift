@@ -67,6 +67,12 @@ extension CacheRestoreReport {
     /// `restored 'key' (exact match) from the local cache into DIR: 4204 files, 100 MiB in 1.8 s`; `s3` names the S3
     /// copy in a miss line.
     public func summaryLine(s3: String? = nil) -> String {
+        // Which store won and why, when S3 was part of the choice (freshness).
+        let why = s3 != nil && outcome == .hit ? sourceReason.map { " [\($0)]" } ?? "" : ""
+        return line(s3: s3) + why
+    }
+
+    private func line(s3: String?) -> String {
         switch (outcome, source) {
         case (.hit, .s3):
             if lookupOnly {
