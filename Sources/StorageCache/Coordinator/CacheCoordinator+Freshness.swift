@@ -66,7 +66,7 @@ extension CacheCoordinator {
             return FreshnessDecision(reason: reason)
         }
         if let stamp, stamp.generation >= head.generation {
-            report.sourceReason =
+            reason =
                 "primary \(match) is at S3 generation \(stamp.generation), S3 holds \(head.generation)"
             return FreshnessDecision(reason: reason)
         }
@@ -106,6 +106,7 @@ extension CacheCoordinator {
         case .none:
             report.sourceReason = "nothing stored"
         }
+        logger.info("restore source: \(report.source.rawValue) (\(report.sourceReason ?? ""))")
         guard !settings.lookupOnly, s3 != nil else { return }
         switch report.source {
         case .s3:

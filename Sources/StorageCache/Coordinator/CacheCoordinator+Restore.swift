@@ -16,14 +16,11 @@ extension CacheCoordinator {
             lookupOnly: settings.lookupOnly, primaryStore: primary?.name)
         // Freshness: which store goes first (restore-order, S3's manifest head); see CacheCoordinator+Freshness.
         let decision = await freshnessDecision(into: &report)
-        defer {
-            finishFreshness(&report, decision: decision)
-            logger.info("restore source: \(report.source.rawValue) (\(report.sourceReason ?? ""))")
-        }
         if decision.s3First, let s3,
             try await restoreS3(s3, into: &report, replaceStaleEntry: decision.replaceStaleEntry)
         {
             report.duration = clock.seconds
+            finishFreshness(&report, decision: decision)
             return report
         }
 
@@ -31,6 +28,7 @@ extension CacheCoordinator {
             do {
                 if try await restorePrimary(primary, into: &report) {
                     report.duration = clock.seconds
+                    finishFreshness(&report, decision: decision)
                     return report
                 }
             } catch {
@@ -41,6 +39,7 @@ extension CacheCoordinator {
         if let s3, !decision.s3First {
             if try await restoreS3(s3, into: &report) {
                 report.duration = clock.seconds
+                finishFreshness(&report, decision: decision)
                 return report
             }
             if report.outcome == .corrupted { report.outcome = .miss }
@@ -53,6 +52,7 @@ extension CacheCoordinator {
             }
         }
         report.duration = clock.seconds
+        finishFreshness(&report, decision: decision)
         return report
     }
 
