@@ -21,4 +21,19 @@ public final class BaseGeneration: Sendable {
         guard let state, let generation = Int(state.trimmingSpaces()), generation >= 0 else { return nil }
         return generation
     }
+
+    /// The base of a save step: input `s3-base-generation` (`INPUT_S3-BASE-GENERATION`, for a split `save/` step:
+    /// the restore step's `s3-generation` output), else the `STATE_s3-generation` the action's own restore step
+    /// left, else unknown. A value that is not a non-negative integer is an ``InputError`` (exit 2).
+    public static func resolve(environment: [String: String]) throws(InputError) -> Int? {
+        if let text = ActionInputs(environment: environment).string("s3-base-generation") {
+            guard let generation = parse(state: text) else {
+                throw InputError(
+                    input: "s3-base-generation", flag: nil,
+                    message: "must be a non-negative integer (a restore step's s3-generation output), not \"\(text)\"")
+            }
+            return generation
+        }
+        return parse(state: environment["STATE_s3-generation"])
+    }
 }

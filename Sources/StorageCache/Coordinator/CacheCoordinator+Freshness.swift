@@ -108,14 +108,13 @@ extension CacheCoordinator {
         }
         logger.info("restore source: \(report.source.rawValue) (\(report.sourceReason ?? ""))")
         guard !settings.lookupOnly, s3 != nil else { return }
+        // `0`: S3 was seen to hold nothing (a push then only creates, never replaces).
         switch report.source {
-        case .s3:
-            baseGeneration.set(report.generation)
-        case .primary:
-            baseGeneration.set(report.generation ?? (report.s3Generation == 0 ? 0 : nil))
-        case .none:
-            baseGeneration.set(report.s3Outcome == "miss" ? 0 : nil)
+        case .s3: break
+        case .primary: report.generation = report.generation ?? (report.s3Generation == 0 ? 0 : nil)
+        case .none: report.generation = report.s3Outcome == "miss" ? 0 : nil
         }
+        baseGeneration.set(report.generation)
     }
 }
 

@@ -99,7 +99,11 @@ public enum CoordinatorCommands {
                     environment: environment)
             }
             // The generation the restore step left (freshness: the push is conditional on it).
-            coordinator.baseGeneration.set(BaseGeneration.parse(state: environment["STATE_s3-generation"]))
+            do {
+                coordinator.baseGeneration.set(try BaseGeneration.resolve(environment: environment))
+            } catch {
+                throw StoreError(error)
+            }
             let report: CacheSaveReport
             do {
                 report = try await reporter.group("Save \(settings.storagePath) as '\(settings.key)'") {
