@@ -186,4 +186,33 @@ struct FreshnessLibraryTests {
             #expect(try await F.conflictKeys(bucket: bucket, dir: dir).filter { $0.hasSuffix(".json") }.count == 3)
         }
     }
+
+    @Test func twoRunHostsOnOnePrefixNeverRollEachOtherBack() async throws {
+        try await withSetup("fresh-run") { bucket, dir in
+            let engine = try F.engine(bucket: bucket, dir: dir)
+            try F.writeTree(dir + "/seed", version: 1)
+            #expect(try await engine.push(from: dir + "/seed").generation == 1)
+            let hostA = SyncEngineSynchronizer(engine: engine, directory: dir + "/a")
+            let hostB = SyncEngineSynchronizer(engine: engine, directory: dir + "/b")
+            _ = try await hostA.restore()
+            _ = try await hostB.restore()
+            #expect(hostA.baseGeneration.current == 1 && hostB.baseGeneration.current == 1)
+
+            try F.writeTree(dir + "/b", version: 2)
+            let savedB = try await hostB.save(final: false)
+            #expect(savedB.committed && savedB.generation == 2)
+            #expect(hostB.baseGeneration.current == 2)
+
+            try F.writeTree(dir + "/a", version: 3)
+            let savedA = try await hostA.save(final: true)
+            #expect(!savedA.committed && savedA.generation == 2, "the older host does not replace generation 2")
+            #expect(savedA.warnings.contains { $0.contains("S3 holds generation 2") }, "\(savedA.warnings)")
+            #expect(hostA.baseGeneration.current == 1, "a refused push keeps the old base")
+            #expect(try await engine.readManifest()?.manifest.generation == 2)
+
+            // Host B keeps pushing on its own base.
+            try Data("more\n".utf8).write(to: URL(fileURLWithPath: dir + "/b/more.txt"))
+            #expect(try await hostB.save(final: true).generation == 3)
+        }
+    }
 }

@@ -107,6 +107,11 @@ extension CacheSaveReport {
             switch s3.outcome {
             case "failed":
                 lines.append("S3: push to \(s3.location) failed (see the warning)")
+            case "conflict":
+                let kept = s3.conflict?.recordKey.map { "; rejected manifest kept at \($0)" } ?? ""
+                lines.append(
+                    "S3: not pushed to \(s3.location): generation \(s3.generation.map(String.init) ?? "-") is newer "
+                        + "than the base \(s3.conflict.map { String($0.baseGeneration) } ?? "-")\(kept)")
             default:
                 lines.append(
                     "S3: \(s3.outcome) \(s3.location) generation \(s3.generation.map(String.init) ?? "-"): "
