@@ -66,3 +66,38 @@ extension SyncEngine {
         return formatter.string(from: date)
     }
 }
+
+extension SyncEngine {
+    /// After a conflict found only at commit time (a lost race), this push's uploads may have replaced per-file
+    /// objects that the winning manifest names with other content, and added objects it does not name. Puts the
+    /// winner's bytes back (from its snapshot, verified against its manifest) and removes the extra objects, so
+    /// the winner's per-file copy stays whole. Failures are warnings.
+    func repairAfterLostRace(uploaded: [ManifestEntry], winner: RemoteManifest?, warnings: inout [String]) async {
+        guard let winner, !uploaded.isEmpty else { return }
+        let named = winner.manifest.entriesByPath
+        let replaced = uploaded.filter { entry in named[entry.path].map { $0.sha256 != entry.sha256 } ?? false }
+        let extra = uploaded.filter { named[$0.path] == nil }.map { location.key(forRelativePath: $0.path) }
+        if !extra.isEmpty {
+            do {
+                _ = try await client.deleteObjects(bucket: location.bucket, keys: extra)
+            } catch {
+                warnings.append("could not remove \(extra.count) objects the refused push wrote: \(error.description)")
+            }
+        }
+        guard !replaced.isEmpty else { return }
+        let scratch = NSTemporaryDirectory() + "storage-cache-repair-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        do throws(SyncError) {
+            // The snapshot is independent of the per-file objects; without one the pull fails verification.
+            _ = try await with { $0.expectedBaseGeneration = nil }.pull(into: scratch + "/tree")
+            _ = try await upload(replaced.compactMap { named[$0.path] }, from: scratch + "/tree")
+            warnings.append(
+                "put back \(replaced.count) objects of generation \(winner.manifest.generation) the refused push had replaced"
+            )
+        } catch {
+            warnings.append(
+                "generation \(winner.manifest.generation)'s objects for \(replaced.count) files may hold the refused "
+                    + "push's bytes (\(error.message)); its snapshot is intact and pulls verify every file")
+        }
+    }
+}

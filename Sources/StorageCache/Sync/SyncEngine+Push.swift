@@ -125,6 +125,7 @@ extension SyncEngine {
                 let conflict = await recordConflict(
                     entries: tree.entries, directory: directory, current: current,
                     skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
+                await repairAfterLostRace(uploaded: plan.uploads, winner: remote, warnings: &warnings)
                 var rejected = result(
                     committed: false, generation: current, snapshot: false, uploaded: uploaded.files,
                     bytes: uploaded.bytes, deleted: 0)
