@@ -5,6 +5,11 @@ extension CacheCoordinator {
     /// primary) the S3 copy, which then warms the primary under the key. With `lookupOnly` nothing is restored:
     /// the report says where the tree would come from.
     ///
+    /// Freshness (``CacheSettings/restoreOrder``): S3 goes first under `s3-first`, or when S3's manifest head
+    /// names a newer generation than the primary match records (always checked under `newest`, for restore-key
+    /// matches under `primary-first`). The report's ``CacheRestoreReport/sourceReason`` says why; the generation
+    /// restored becomes ``baseGeneration``, the condition of the next ``save()``.
+    ///
     /// S3 trouble during a restore is a warning in the report, never an error. Throws only for bad keys and for a
     /// failing primary store when there is no S3 copy to fall back on.
     public func restore() async throws(StoreError) -> CacheRestoreReport {

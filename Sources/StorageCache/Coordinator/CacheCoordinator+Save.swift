@@ -5,6 +5,10 @@ extension CacheCoordinator {
     ///
     /// A failing primary save is thrown (after the push finished). A failing push is recorded in the pending
     /// queue (when retrying could help) and is a warning in the report, or, with `s3-failure-mode: fail`, thrown.
+    ///
+    /// The push is conditional on ``baseGeneration`` when known: if S3 moved past it, nothing is pushed (S3 outcome
+    /// `conflict`, the rejected manifest under `conflicts/`), a warning, or with `s3-failure-mode: fail` an error
+    /// (exit 1). The primary entry is stamped with the generation the push left current (``GenerationStamp``).
     public func save() async throws(StoreError) -> CacheSaveReport {
         let clock = Stopwatch()
         try CacheKey.validate(settings.key, name: "key")
