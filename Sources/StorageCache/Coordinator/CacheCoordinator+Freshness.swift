@@ -20,7 +20,6 @@ extension CacheCoordinator {
     /// a warning and the primary goes first. Sets the report's reason and generations.
     func freshnessDecision(into report: inout CacheRestoreReport) async -> FreshnessDecision {
         guard let primary, let s3 else { return FreshnessDecision() }
-        var reason: String?
         let order = settings.restoreOrder
         if order == .s3First {
             return FreshnessDecision(s3First: true, reason: "restore-order s3-first")
@@ -33,7 +32,7 @@ extension CacheCoordinator {
         }
         switch found.outcome {
         case .miss:
-            return FreshnessDecision(reason: reason)
+            return FreshnessDecision()
         case .corrupted:
             report.primaryOutcome = .corrupted
             report.outcome = .corrupted
@@ -47,8 +46,7 @@ extension CacheCoordinator {
         report.primaryGeneration = stamp?.generation
         let match = found.exactMatch ? "exact key" : "restore key match '\(found.matchedKey ?? "")'"
         if order == .primaryFirst && found.exactMatch {
-            reason = "primary exact key hit (restore-order primary-first: S3 not asked)"
-            return FreshnessDecision(reason: reason)
+            return FreshnessDecision(reason: "primary exact key hit (restore-order primary-first: S3 not asked)")
         }
         let head: ManifestHead?
         do {
@@ -57,22 +55,19 @@ extension CacheCoordinator {
             report.warnings.append(
                 "could not read the S3 manifest head at \(s3.locationDescription) (\(error.message)); "
                     + "restoring the \(primary.name) entry")
-            reason = "primary \(match); S3 head unreadable"
-            return FreshnessDecision(reason: reason)
+            return FreshnessDecision(reason: "primary \(match); S3 head unreadable")
         }
         report.s3Generation = head?.generation ?? 0
         guard let head else {
-            reason = "primary \(match); S3 holds nothing"
-            return FreshnessDecision(reason: reason)
+            return FreshnessDecision(reason: "primary \(match); S3 holds nothing")
         }
         if let stamp, stamp.generation >= head.generation {
-            reason =
-                "primary \(match) is at S3 generation \(stamp.generation), S3 holds \(head.generation)"
-            return FreshnessDecision(reason: reason)
+            return FreshnessDecision(
+                reason: "primary \(match) is at S3 generation \(stamp.generation), S3 holds \(head.generation)")
         }
         let entry = stamp.map { "generation \($0.generation)" } ?? "no recorded generation"
-        reason = "S3 generation \(head.generation) is newer than the primary \(match) (\(entry))"
-        logger.info("\(reason ?? "")")
+        let reason = "S3 generation \(head.generation) is newer than the primary \(match) (\(entry))"
+        logger.info("\(reason)")
         return FreshnessDecision(s3First: true, replaceStaleEntry: found.exactMatch, reason: reason)
     }
 
