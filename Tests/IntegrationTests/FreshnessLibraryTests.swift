@@ -215,4 +215,25 @@ struct FreshnessLibraryTests {
             #expect(try await hostB.save(final: true).generation == 3)
         }
     }
+
+    @Test func theManifestHeadComesFromMetadataOrFromAnOlderManifestItself() async throws {
+        try await withSetup("fresh-head") { bucket, dir in
+            let engine = try F.engine(bucket: bucket, dir: dir)
+            #expect(try await engine.readHead() == nil, "nothing stored")
+            try F.writeTree(dir + "/a", version: 1)
+            let pushed = try await engine.push(from: dir + "/a")
+            let head = try await engine.client.headObject(bucket: bucket, key: engine.location.manifestKey)
+            #expect(head.metadata["generation"] == "1" && head.metadata["created-at"] != nil, "\(head.metadata)")
+            #expect(try await engine.readHead()?.generation == pushed.generation)
+
+            // A manifest committed by an older storage-cache, without the metadata: read whole.
+            let current = try #require(try await engine.readManifest())
+            _ = try await engine.client.putObject(
+                bucket: bucket, key: engine.location.manifestKey, body: .bytes(current.bytes))
+            let bare = try await engine.client.headObject(bucket: bucket, key: engine.location.manifestKey)
+            #expect(bare.metadata["generation"] == nil)
+            let fallback = try #require(try await engine.readHead())
+            #expect(fallback.generation == 1 && fallback.createdAt == current.manifest.createdAt)
+        }
+    }
 }
