@@ -22,8 +22,14 @@ extension CacheCoordinator {
         let push = Task<(CacheSaveReport.S3Part, SyncError?)?, Never> { await pushS3(base: base) }
         let stampEntry: (@Sendable () async -> [String: String])? =
             s3 == nil ? nil : { @Sendable in await self.stamp(after: push.value, base: base) }
-        let primaryOutcome: Result<SaveResult, StoreError>? = await savePrimary(stamp: stampEntry)
-        let s3Outcome: (CacheSaveReport.S3Part, SyncError?)? = await push.value
+        // Cancelling the save cancels the push too, as the `async let` it replaces did.
+        typealias Outcomes = (Result<SaveResult, StoreError>?, (CacheSaveReport.S3Part, SyncError?)?)
+        let (primaryOutcome, s3Outcome): Outcomes = await withTaskCancellationHandler {
+            let primaryOutcome = await savePrimary(stamp: stampEntry)
+            return (primaryOutcome, await push.value)
+        } onCancel: {
+            push.cancel()
+        }
 
         var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
         if let (part, failure) = s3Outcome {
