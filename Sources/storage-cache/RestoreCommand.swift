@@ -37,6 +37,13 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only check whether an entry matches; restore nothing (INPUT_LOOKUP-ONLY).")
     var lookupOnly = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "newest (default: S3 wins when its generation is newer), primary-first or s3-first (INPUT_RESTORE-ORDER).",
+            valueName: "order"))
+    var restoreOrder: String?
+
     @Flag(
         name: .long,
         help: "Do not flush the restored tree to disk before swapping it in (faster on a busy disk; still atomic).")
@@ -58,6 +65,7 @@ struct RestoreCommand: AsyncParsableCommand {
         flags.s3FailureMode = coordinator.s3FailureMode
         flags.failOnCacheMiss = failOnCacheMiss ? true : nil
         flags.lookupOnly = lookupOnly ? true : nil
+        flags.restoreOrder = restoreOrder
         let command = CoordinatorCommands.Restore(
             flags: flags, syncFlags: coordinator.syncFlags(), syncRestoredTree: !noFsync,
             environment: coordinator.environment)

@@ -5,6 +5,11 @@ extension CacheCoordinator {
     /// primary) the S3 copy, which then warms the primary under the key. With `lookupOnly` nothing is restored:
     /// the report says where the tree would come from.
     ///
+    /// Freshness (``CacheSettings/restoreOrder``): S3 goes first under `s3-first`, or when S3's manifest head
+    /// names a newer generation than the primary match records (always checked under `newest`, for restore-key
+    /// matches under `primary-first`). The report's ``CacheRestoreReport/sourceReason`` says why; the generation
+    /// restored becomes ``baseGeneration``, the condition of the next ``save()``.
+    ///
     /// S3 trouble during a restore is a warning in the report, never an error. Throws only for bad keys and for a
     /// failing primary store when there is no S3 copy to fall back on.
     public func restore() async throws(StoreError) -> CacheRestoreReport {
@@ -15,12 +20,21 @@ extension CacheCoordinator {
         var report = CacheRestoreReport(
             outcome: .miss, source: .none, key: settings.key, destination: settings.storagePath,
             lookupOnly: settings.lookupOnly, primaryStore: primary?.name)
-        defer { logger.debug("restore finished: source \(report.source.rawValue)") }
+        // Freshness: which store goes first (restore-order, S3's manifest head); see CacheCoordinator+Freshness.
+        let decision = await freshnessDecision(into: &report)
+        if decision.s3First, let s3,
+            try await restoreS3(s3, into: &report, replaceStaleEntry: decision.replaceStaleEntry)
+        {
+            report.duration = clock.seconds
+            finishFreshness(&report, decision: decision)
+            return report
+        }
 
-        if let primary {
+        if let primary, !decision.primaryDone {
             do {
                 if try await restorePrimary(primary, into: &report) {
                     report.duration = clock.seconds
+                    finishFreshness(&report, decision: decision)
                     return report
                 }
             } catch {
@@ -32,9 +46,10 @@ extension CacheCoordinator {
                     "the \(primary.name) cache failed (\(error.message)); " + (s3 != nil ? "trying S3" : "a miss"))
             }
         }
-        if let s3 {
+        if let s3, !decision.s3First {
             if try await restoreS3(s3, into: &report) {
                 report.duration = clock.seconds
+                finishFreshness(&report, decision: decision)
                 return report
             }
             if report.outcome == .corrupted { report.outcome = .miss }
@@ -47,6 +62,7 @@ extension CacheCoordinator {
             }
         }
         report.duration = clock.seconds
+        finishFreshness(&report, decision: decision)
         return report
     }
 
@@ -96,7 +112,9 @@ extension CacheCoordinator {
     }
 
     /// Pulls (or looks up) the S3 copy; `true` when it had a tree. Failures become warnings.
-    private func restoreS3(_ s3: S3Backup, into report: inout CacheRestoreReport) async throws(StoreError) -> Bool {
+    private func restoreS3(
+        _ s3: S3Backup, into report: inout CacheRestoreReport, replaceStaleEntry: Bool = false
+    ) async throws(StoreError) -> Bool {
         let engine = s3.makeEngine()
         let location = s3.locationDescription
         if settings.lookupOnly {
@@ -106,6 +124,7 @@ extension CacheCoordinator {
                     return false
                 }
                 report.s3Hit(location: location)
+                report.generation = remote.manifest.generation
                 report.files = remote.manifest.files.filter { $0.kind == .file }.count
                 report.contentBytes = remote.manifest.totalBytes
                 return true
@@ -133,17 +152,24 @@ extension CacheCoordinator {
         report.bytes = pulled.bytes
         report.contentBytes = pulled.bytes
         report.message = nil
-        if let primary { await warm(primary, report: &report) }
+        report.generation = pulled.generation
+        if let primary {
+            await warm(primary, report: &report, generation: pulled.generation, replace: replaceStaleEntry)
+        }
         return true
     }
 
-    /// Saves the tree S3 restored into the primary store under the key, so the next restore is a primary hit.
-    private func warm(_ primary: any TarballStore, report: inout CacheRestoreReport) async {
+    /// Saves the tree S3 restored into the primary store under the key, so the next restore is a primary hit,
+    /// stamped with the generation pulled; `replace` overwrites an older entry under the key.
+    private func warm(
+        _ primary: any TarballStore, report: inout CacheRestoreReport, generation: Int?, replace: Bool
+    ) async {
         guard settings.cacheMode.allowsWrite else { return }  // `read` writes nothing anywhere
         do {
+            var options = SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite || replace)
+            if let generation { options.metadata = GenerationStamp(generation: generation).metadata }
             let saved = try await primary.save(
-                directory: settings.storagePath, key: settings.key,
-                options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite))
+                directory: settings.storagePath, key: settings.key, options: options)
             report.primaryWarmed = saved.outcome == .saved || saved.outcome == .overwritten
             if saved.outcome == .skipped, let message = saved.message { report.notices.append(message) }
         } catch {

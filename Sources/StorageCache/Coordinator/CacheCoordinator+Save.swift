@@ -5,6 +5,10 @@ extension CacheCoordinator {
     ///
     /// A failing primary save is thrown (after the push finished). A failing push is recorded in the pending
     /// queue (when retrying could help) and is a warning in the report, or, with `s3-failure-mode: fail`, thrown.
+    ///
+    /// The push is conditional on ``baseGeneration`` when known: if S3 moved past it, nothing is pushed (S3 outcome
+    /// `conflict`, the rejected manifest under `conflicts/`), a warning, or with `s3-failure-mode: fail` an error
+    /// (exit 1). The primary entry is stamped with the generation the push left current (``GenerationStamp``).
     public func save() async throws(StoreError) -> CacheSaveReport {
         let clock = Stopwatch()
         try CacheKey.validate(settings.key, name: "key")
@@ -13,13 +17,31 @@ extension CacheCoordinator {
             throw StoreError(
                 code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
         }
-        async let primaryResult = savePrimary()
-        async let s3Result = pushS3()
-        let (primaryOutcome, s3Outcome) = await (primaryResult, s3Result)
+        // The push runs beside the primary save; the primary entry is stamped with the generation it leaves
+        // current (CacheCoordinator+Freshness), awaited only when its archive is written.
+        let base = baseGeneration.current
+        let push = Task<(CacheSaveReport.S3Part, SyncError?)?, Never> { await pushS3(base: base) }
+        let stampEntry: (@Sendable () async -> [String: String])? =
+            s3 == nil ? nil : { @Sendable in await self.stamp(after: push.value, base: base) }
+        // Cancelling the save cancels the push too, as the `async let` it replaces did.
+        typealias Outcomes = (Result<SaveResult, StoreError>?, (CacheSaveReport.S3Part, SyncError?)?)
+        let (primaryOutcome, s3Outcome): Outcomes = await withTaskCancellationHandler {
+            let primaryOutcome = await savePrimary(stamp: stampEntry)
+            return (primaryOutcome, await push.value)
+        } onCancel: {
+            push.cancel()
+        }
 
         var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
         if let (part, failure) = s3Outcome {
             report.s3 = part
+            if let conflict = part.conflict {
+                let message = "S3 write-through to \(part.location): \(conflict.message)"
+                if settings.s3FailureMode == .fail {
+                    throw StoreError(code: .io, message: message + " (s3-failure-mode: fail)")
+                }
+                report.warnings.append(message)
+            }
             if let failure {
                 let message = "S3 write-through to \(part.location) failed: \(failure.message)"
                 if settings.s3FailureMode == .fail {
@@ -46,35 +68,37 @@ extension CacheCoordinator {
         return report
     }
 
-    private func savePrimary() async -> Result<SaveResult, StoreError>? {
+    private func savePrimary(stamp: (@Sendable () async -> [String: String])?) async -> Result<SaveResult, StoreError>?
+    {
         guard let primary else { return nil }
+        var options = SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)
+        options.resolveMetadata = stamp
         do {
             return .success(
-                try await primary.save(
-                    directory: settings.storagePath, key: settings.key,
-                    options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)))
+                try await primary.save(directory: settings.storagePath, key: settings.key, options: options))
         } catch {
             return .failure(error)
         }
     }
 
-    private func pushS3() async -> (CacheSaveReport.S3Part, SyncError?)? {
+    private func pushS3(base: Int?) async -> (CacheSaveReport.S3Part, SyncError?)? {
         guard let s3 else { return nil }
         let clock = Stopwatch()
         let location = s3.locationDescription
         let queue = PendingQueue(directory: s3.settings.stateDirectory)
         let path = FileSystem.absolute(settings.storagePath)
         do {
-            let pushed = try await s3.makeEngine().push(from: settings.storagePath)
+            let pushed = try await conditionalEngine(s3, base: base).push(from: settings.storagePath)
+            // A pending record would later push this (older) tree unconditionally: a conflict clears it too.
             clearPending(queue, settings: s3.settings, path: path)
-            return (
-                CacheSaveReport.S3Part(
-                    outcome: pushed.committed ? "pushed" : "unchanged", location: location,
-                    generation: pushed.generation, uploadedFiles: pushed.uploadedFiles,
-                    uploadedBytes: pushed.uploadedBytes, deletedObjects: pushed.deletedObjects, files: pushed.files,
-                    bytes: pushed.bytes, duration: clock.seconds),
-                nil
-            )
+            var part = CacheSaveReport.S3Part(
+                outcome: pushed.conflict != nil ? "conflict" : pushed.committed ? "pushed" : "unchanged",
+                location: location, generation: pushed.generation, uploadedFiles: pushed.uploadedFiles,
+                uploadedBytes: pushed.uploadedBytes, deletedObjects: pushed.deletedObjects, files: pushed.files,
+                bytes: pushed.bytes, duration: clock.seconds)
+            part.conflict = pushed.conflict
+            rememberPushed(pushed)
+            return (part, nil)
         } catch {
             var part = CacheSaveReport.S3Part(
                 outcome: "failed", location: location, duration: clock.seconds, error: error.message)

@@ -27,6 +27,9 @@ public struct CacheCoordinator: Sendable {
     public let primary: (any TarballStore)?
     /// The S3 copy, `nil` when `s3-backup` is off.
     public let s3: S3Backup?
+    /// The S3 generation the storage directory was built on: set by ``restore()`` and ``save()``, the condition of
+    /// the next push (see ``SyncOptions/expectedBaseGeneration``). Hosts that restore elsewhere may set it.
+    public let baseGeneration = BaseGeneration()
     let logger: Logger
 
     /// A coordinator with explicit stores (tests, hosts with their own clients).

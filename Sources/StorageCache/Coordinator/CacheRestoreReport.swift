@@ -45,6 +45,15 @@ public struct CacheRestoreReport: Sendable, Codable, Equatable {
     public var notices: [String] = []
     /// Whether `cache-mode` forbade the restore, so no store was asked.
     public var skippedByMode = false
+    /// Why ``source`` won (output `cache-source-reason`): the restore order, the generations compared, a miss.
+    public var sourceReason: String? = nil
+    /// The S3 generation the restored tree corresponds to (output `s3-generation`): the one pulled, or the one
+    /// the primary entry records; `nil` when unknown.
+    public var generation: Int? = nil
+    /// The generation the matching primary entry records (``GenerationStamp``), when it records one.
+    public var primaryGeneration: Int? = nil
+    /// The generation S3's manifest head named when it was read (`0`: nothing stored), else `nil`.
+    public var s3Generation: Int? = nil
 
     public init(
         outcome: CacheOutcome, source: CacheSource, key: String, matchedKey: String? = nil, exactMatch: Bool = false,

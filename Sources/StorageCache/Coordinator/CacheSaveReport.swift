@@ -21,6 +21,9 @@ public struct CacheSaveReport: Sendable, Encodable, Equatable {
         public var error: String?
         /// The pending-queue file the failure was recorded in.
         public var pendingRecord: String?
+        /// Set (outcome `conflict`) when S3 had moved past the generation the tree was built on: nothing was
+        /// pushed, `generation` is the newer one kept current, the rejected manifest is under `conflicts/`.
+        public var conflict: SyncConflict? = nil
 
         public init(
             outcome: String, location: String, generation: Int? = nil, uploadedFiles: Int = 0,

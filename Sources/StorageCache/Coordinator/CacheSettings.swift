@@ -42,6 +42,8 @@ public struct CacheSettings: Sendable {
     /// `storage-path` as the workflow (or command line) wrote it, before `~` expansion: the path the GitHub Actions
     /// cache version is computed from, as actions/cache computes it from its `path` input.
     public var versionPath: String
+    /// Which store a restore trusts first when both are on (input `restore-order`; see ``RestoreOrder``).
+    public var restoreOrder: RestoreOrder = .newest
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {

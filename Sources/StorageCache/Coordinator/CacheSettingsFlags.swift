@@ -11,6 +11,7 @@ public struct CacheSettingsFlags: Sendable, Equatable {
     public var failOnCacheMiss: Bool?
     public var lookupOnly: Bool?
     public var cacheMode: String?
+    public var restoreOrder: String?
 
     public init() {}
 
@@ -19,5 +20,6 @@ public struct CacheSettingsFlags: Sendable, Equatable {
         "storage-path": "--path", "key": "--key", "restore-keys": "--restore-keys", "primary": "--primary",
         "cache-dir": "--cache-dir", "s3-backup": "--s3-backup", "s3-failure-mode": "--s3-failure-mode",
         "fail-on-cache-miss": "--fail-on-cache-miss", "lookup-only": "--lookup-only", "cache-mode": "--cache-mode",
+        "restore-order": "--restore-order",
     ]
 }

@@ -20,8 +20,10 @@ public final class CoordinatorSynchronizer: StateSynchronizer {
         settings.overwrite = true
         self.coordinator = CacheCoordinator(
             settings: settings, primary: coordinator.primary, s3: coordinator.s3, logger: coordinator.logger)
+        let base = self.coordinator.baseGeneration  // one base for the S3-only pushes and the final save
         s3 = coordinator.s3.map {
-            SyncEngineSynchronizer(engine: $0.makeEngine(), directory: settings.storagePath, settings: $0.settings)
+            SyncEngineSynchronizer(
+                engine: $0.makeEngine(), directory: settings.storagePath, settings: $0.settings, baseGeneration: base)
         }
     }
 

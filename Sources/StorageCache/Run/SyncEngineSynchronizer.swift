@@ -19,15 +19,23 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
     /// Whether the last restore found a stored tree (a manifest, or objects to list).
     public var restoredSomething: Bool { pulled.withLock { $0 != nil && $0 != PullResult.Source.none } }
 
-    public init(engine: SyncEngine, directory: String, settings: SyncSettings? = nil) {
+    /// The generation the directory was built on: set by the pull and each push, the condition of the next push.
+    public let baseGeneration: BaseGeneration
+
+    public init(
+        engine: SyncEngine, directory: String, settings: SyncSettings? = nil,
+        baseGeneration: BaseGeneration = BaseGeneration()
+    ) {
         self.engine = engine
         self.directory = directory
         self.settings = settings
+        self.baseGeneration = baseGeneration
     }
 
     public func restore() async throws -> RunRestoreReport {
         let result = try await engine.pull(into: directory)
         pulled.withLock { $0 = result.source }
+        baseGeneration.set(result.source == .none ? 0 : result.generation)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         synced.withLock { $0 = TreeFingerprint.of(directory) }
         let location = "s3://\(engine.location.bucket)/\(engine.location.root)"
@@ -48,7 +56,10 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
         // Taken before the scan: a write during the push makes the next check see a change.
         let before = TreeFingerprint.of(directory)
         do throws(SyncError) {
-            let result = try await engine.push(from: directory)
+            let base = baseGeneration.current
+            let result = try await (base.map { base in engine.with { $0.expectedBaseGeneration = base } } ?? engine)
+                .push(from: directory)
+            if result.conflict == nil { baseGeneration.set(result.generation) }
             synced.withLock { $0 = before }
             clearPending()
             return RunSaveReport(

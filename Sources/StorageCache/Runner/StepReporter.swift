@@ -72,7 +72,9 @@ public struct StepReporter: Sendable {
     }
 
     /// The restore step's outputs: `cache-hit`, `cache-source`, `cache-matched-key`, `restored-files`,
-    /// `restored-bytes` (both `0` with lookup-only), `primary-store` (`github-actions`, `local` or `none`).
+    /// `restored-bytes` (both `0` with lookup-only), `primary-store` (`github-actions`, `local` or `none`),
+    /// `cache-source-reason` (why that store won) and
+    /// `s3-generation` (the S3 generation the tree corresponds to, empty when unknown).
     public static func outputs(for report: CacheRestoreReport) -> [(String, String)] {
         [
             ("cache-hit", report.cacheHit ? "true" : "false"),
@@ -82,6 +84,8 @@ public struct StepReporter: Sendable {
             ("restored-files", report.lookupOnly ? "0" : String(report.files)),
             ("restored-bytes", report.lookupOnly ? "0" : String(report.contentBytes)),
             ("primary-store", report.primaryStore ?? "none"),
+            ("cache-source-reason", report.sourceReason ?? ""),
+            ("s3-generation", report.generation.map(String.init) ?? ""),
         ]
     }
 
@@ -105,6 +109,8 @@ public struct StepReporter: Sendable {
         }
         if let s3 = report.s3Outcome { rows.append(("S3", s3)) }
         if report.primaryWarmed { rows.append(("Primary warmed", "yes")) }
+        if let reason = report.sourceReason { rows.append(("Why", reason)) }
+        if let generation = report.generation { rows.append(("S3 generation", String(generation))) }
         return table(title: "storage-cache restore" + (report.lookupOnly ? " (lookup only)" : ""), rows: rows)
             + noteList(report.notices) + warningList(report.warnings)
     }

@@ -32,11 +32,13 @@ public struct CacheEntry: Sendable, Codable, Equatable {
     public var contentBytes: Int64
     /// `zstd`, `gzip` or `none`.
     public var compression: String
+    /// Metadata saved with the entry (``SaveOptions/metadata``), `nil` when none (and in older indexes).
+    public var metadata: [String: String]?
 
     public init(
         key: String, file: String, size: Int64, sha256: String, sequence: UInt64, useSequence: UInt64,
         createdAt: Date, lastUsedAt: Date, files: Int, directories: Int, symlinks: Int, contentBytes: Int64,
-        compression: String
+        compression: String, metadata: [String: String]? = nil
     ) {
         self.key = key
         self.file = file
@@ -51,5 +53,6 @@ public struct CacheEntry: Sendable, Codable, Equatable {
         self.symlinks = symlinks
         self.contentBytes = contentBytes
         self.compression = compression
+        self.metadata = metadata
     }
 }

@@ -18,9 +18,11 @@ extension LocalTarballStore {
                     files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds,
                     message: "cache entry '\(entry.key)' is damaged (\(problem)); removed it")
             }
-            return LookupResult(
+            var found = LookupResult(
                 outcome: .hit, key: key, matchedKey: entry.key, exactMatch: match.exact, bytes: entry.size,
                 files: entry.files, createdAt: entry.createdAt, duration: stopwatch.seconds)
+            found.metadata = entry.metadata
+            return found
         }
         throw StoreError(code: .io, message: "cache entries for '\(key)' kept changing while looking up; try again")
     }
@@ -71,10 +73,12 @@ extension LocalTarballStore {
             }
             progress?(TransferProgress(phase: "extracting", bytes: entry.size, totalBytes: entry.size))
             touch(entry)
-            return RestoreResult(
+            var restored = RestoreResult(
                 outcome: .hit, key: key, matchedKey: entry.key, exactMatch: match.exact, destination: destination,
                 bytes: entry.size, contentBytes: summary.contentBytes, files: summary.files,
                 directories: summary.directories, symlinks: summary.symlinks, duration: stopwatch.seconds)
+            restored.metadata = entry.metadata
+            return restored
         }
         throw StoreError(code: .io, message: "cache entries for '\(key)' kept changing while restoring; try again")
     }

@@ -15,20 +15,47 @@ extension LocalTarballStore {
         guard FileSystem.isDirectory(source) else {
             throw StoreError(code: .invalidInput, message: "path \(source) is not a directory")
         }
+        let prepared = try await Blocking.run { () throws(StoreError) -> Prepared in
+            try archiveBlocking(source: source, key: key, options: options)
+        }
+        guard case .archived(let archive) = prepared else {
+            guard case .exists(let existing, let stopwatch) = prepared else { preconditionFailure() }
+            return exists(existing, source: source, stopwatch: stopwatch)
+        }
+        defer { FileSystem.removeFile(archive.temporary) }
+        var metadata = options.metadata
+        if let resolve = options.resolveMetadata { metadata.merge(await resolve()) { $1 } }
+        let stamped = metadata
         return try await Blocking.run { () throws(StoreError) -> SaveResult in
-            try saveBlocking(source: source, key: key, options: options)
+            try commitBlocking(archive, source: source, key: key, options: options, metadata: stamped)
         }
     }
 
-    private func saveBlocking(source: String, key: String, options: SaveOptions) throws(StoreError) -> SaveResult {
+    /// An archive written to the cache's temporary directory, not yet in the index.
+    private struct ArchivedTree: Sendable {
+        var temporary: String
+        var suffix: String
+        var summary: TarballSummary
+        var captureWarnings: String?
+        var stopwatch: Stopwatch
+    }
+
+    private enum Prepared: Sendable {
+        case exists(CacheEntry, Stopwatch)
+        case archived(ArchivedTree)
+    }
+
+    /// Writes the archive of `source` (from a consistent capture when it holds databases) to a temporary file.
+    private func archiveBlocking(source: String, key: String, options: SaveOptions) throws(StoreError) -> Prepared {
         let stopwatch = Stopwatch()
         try directory.prepare()
         if !options.overwrite, let existing = try indexFile.load().entry(forKey: key) {
-            return exists(existing, source: source, stopwatch: stopwatch)
+            return .exists(existing, stopwatch)
         }
         let suffix = Self.fileSuffix(options.tarball.compression)
         let temporary = directory.temporaryPath + "/" + FileSystem.uniqueName(prefix: "save", suffix: suffix)
-        defer { FileSystem.removeFile(temporary) }
+        var keep = false
+        defer { if !keep { FileSystem.removeFile(temporary) } }
         var options = options
         if directory.root.hasPrefix(source + "/") {
             // The cache lives inside the saved tree: never archive the cache (or the archive being written) itself.
@@ -52,7 +79,22 @@ extension LocalTarballStore {
         defer { captured?.remove() }
         let summary = try writeArchive(source: archived, to: temporary, options: options)
         logger.debug("archived \(source): \(summary.files) files, \(summary.compressedBytes) bytes")
+        keep = true
+        return .archived(
+            ArchivedTree(
+                temporary: temporary, suffix: suffix, summary: summary,
+                captureWarnings: captured.flatMap { $0.warnings.isEmpty ? nil : $0.warnings.joined(separator: "; ") },
+                stopwatch: stopwatch))
+    }
 
+    /// Moves `archive` into `entries/` and records it in the index (with `metadata`), evicting what the limits ask.
+    private func commitBlocking(
+        _ archive: ArchivedTree, source: String, key: String, options: SaveOptions, metadata: [String: String]
+    ) throws(StoreError) -> SaveResult {
+        let summary = archive.summary
+        let suffix = archive.suffix
+        let temporary = archive.temporary
+        let stopwatch = archive.stopwatch
         let commit = try updateIndex { index throws(StoreError) -> Commit in
             if !options.overwrite, let existing = index.entry(forKey: key) { return .exists(existing) }
             let sequence = index.nextSequence()
@@ -66,8 +108,8 @@ extension LocalTarballStore {
                     key: key, file: file, size: summary.compressedBytes, sha256: summary.sha256, sequence: sequence,
                     useSequence: sequence, createdAt: date, lastUsedAt: date, files: summary.files,
                     directories: summary.directories, symlinks: summary.symlinks,
-                    contentBytes: summary.contentBytes, compression: Self.compressionName(options.tarball.compression)
-                ))
+                    contentBytes: summary.contentBytes, compression: Self.compressionName(options.tarball.compression),
+                    metadata: metadata.isEmpty ? nil : metadata))
             let victims = eviction.victims(of: index.entries, now: date, keep: key)
             for victim in victims { index.remove(key: victim.entry.key) }
             try indexFile.store(index)
@@ -85,7 +127,7 @@ extension LocalTarballStore {
                 outcome: replaced ? .overwritten : .saved, key: key, source: source, bytes: summary.compressedBytes,
                 contentBytes: summary.contentBytes, files: summary.files, directories: summary.directories,
                 symlinks: summary.symlinks, sha256: summary.sha256, evicted: evicted, duration: stopwatch.seconds,
-                message: captured.flatMap { $0.warnings.isEmpty ? nil : $0.warnings.joined(separator: "; ") })
+                message: archive.captureWarnings)
         }
     }
 

@@ -24,6 +24,8 @@ public struct RestoreResult: Sendable, Codable, Equatable {
     public var duration: Double
     /// A note for the user (why an entry was corrupted, …).
     public var message: String?
+    /// The matched entry's metadata as saved (``SaveOptions/metadata``); `nil` when it has none.
+    public var metadata: [String: String]? = nil
 
     public init(
         outcome: CacheOutcome, key: String, matchedKey: String? = nil, exactMatch: Bool = false,

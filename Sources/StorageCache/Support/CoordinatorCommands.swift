@@ -43,6 +43,8 @@ public enum CoordinatorCommands {
             try reporter.runner.setOutputs(StepReporter.outputs(for: report))
             try reporter.runner.saveState([
                 ("cache-matched-key", report.matchedKey ?? ""), ("cache-hit", report.cacheHit ? "true" : "false"),
+                // The save step pushes conditionally on the generation this tree was built on (freshness).
+                ("s3-generation", coordinator.baseGeneration.current.map(String.init) ?? ""),
             ])
             try reporter.runner.appendSummary(StepReporter.summary(for: report))
             switch report.outcome {
@@ -96,6 +98,12 @@ public enum CoordinatorCommands {
                 try CacheSettings.resolve(
                     flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite, eviction: eviction,
                     environment: environment)
+            }
+            // The generation the restore step left (freshness: the push is conditional on it).
+            do {
+                coordinator.baseGeneration.set(try BaseGeneration.resolve(environment: environment))
+            } catch {
+                throw StoreError(error)
             }
             let report: CacheSaveReport
             do {

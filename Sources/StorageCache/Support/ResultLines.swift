@@ -71,6 +71,12 @@ extension CacheRestoreReport {
     public func summaryLine(s3: String? = nil) -> String {
         // Nothing was asked (cache-mode): the notices say why.
         if skippedByMode { return notices.joined(separator: "; ") }
+        // Which store won and why, when S3 was part of the choice (freshness).
+        let why = s3 != nil && outcome == .hit ? sourceReason.map { " [\($0)]" } ?? "" : ""
+        return line(s3: s3) + why
+    }
+
+    private func line(s3: String?) -> String {
         switch (outcome, source) {
         case (.hit, .s3):
             if lookupOnly {
@@ -105,6 +111,11 @@ extension CacheSaveReport {
             switch s3.outcome {
             case "failed":
                 lines.append("S3: push to \(s3.location) failed (see the warning)")
+            case "conflict":
+                let kept = s3.conflict?.recordKey.map { "; rejected manifest kept at \($0)" } ?? ""
+                lines.append(
+                    "S3: not pushed to \(s3.location): generation \(s3.generation.map(String.init) ?? "-") is newer "
+                        + "than the base \(s3.conflict.map { String($0.baseGeneration) } ?? "-")\(kept)")
             default:
                 lines.append(
                     "S3: \(s3.outcome) \(s3.location) generation \(s3.generation.map(String.init) ?? "-"): "

@@ -22,4 +22,7 @@ public struct PushResult: Sendable {
     public var dryRun: Bool
     /// Seconds taken.
     public var seconds: Double
+    /// Set when ``SyncOptions/expectedBaseGeneration`` was behind S3: nothing was committed, ``generation`` is the
+    /// newer one that stays current, and the rejected manifest was kept for recovery.
+    public var conflict: SyncConflict? = nil
 }

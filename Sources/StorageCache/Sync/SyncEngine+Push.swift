@@ -83,6 +83,16 @@ extension SyncEngine {
                 committed: false, generation: remote?.manifest.generation ?? 0, snapshot: false, uploaded: 0, bytes: 0,
                 deleted: 0)
         }
+        // Freshness (SyncOptions.expectedBaseGeneration): never replace a newer generation, never write its objects.
+        if let current = generationPastBase(remote) {
+            let conflict = await recordConflict(
+                entries: tree.entries, directory: directory, current: current, skippedAny: !tree.skipped.isEmpty,
+                warnings: &warnings)
+            var rejected = result(
+                committed: false, generation: current, snapshot: false, uploaded: 0, bytes: 0, deleted: 0)
+            rejected.conflict = conflict
+            return rejected
+        }
 
         let generation = (remote?.manifest.generation ?? 0) + 1
         // The snapshot streams while the per-file objects upload: a push takes the longer of the two, not the sum.
@@ -110,6 +120,18 @@ extension SyncEngine {
             // Another push committed first: re-plan against it and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
+            // The re-plan must not bypass freshness: a winner past the base generation stays current.
+            if let current = generationPastBase(remote) {
+                let conflict = await recordConflict(
+                    entries: tree.entries, directory: directory, current: current,
+                    skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
+                await repairAfterLostRace(uploaded: plan.uploads, winner: remote, warnings: &warnings)
+                var rejected = result(
+                    committed: false, generation: current, snapshot: false, uploaded: uploaded.files,
+                    bytes: uploaded.bytes, deleted: 0)
+                rejected.conflict = conflict
+                return rejected
+            }
             plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest)
             uploaded = uploaded.merging(try await upload(plan.uploads, from: directory))
             manifest.generation = (remote?.manifest.generation ?? 0) + 1
@@ -228,6 +250,7 @@ extension SyncEngine {
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
+        put.metadata.merge(ManifestHead.metadata(for: manifest)) { $1 }  // readHead() reads the generation from it
         if let etag = previous?.etag { put.ifMatch = etag } else { put.ifNoneMatch = "*" }
         do {
             try await client.putObject(

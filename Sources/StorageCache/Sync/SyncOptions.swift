@@ -21,6 +21,12 @@ public struct SyncOptions: Sendable {
     public var captureDatabases: Bool = true
     /// Plan only: read the remote manifest and scan, change nothing.
     public var dryRun: Bool = false
+    /// The generation the pushed tree was built on (restored from), `0` for "nothing was stored", `nil` for
+    /// unknown (an unconditional push, as before). When set, a push commits only while S3's current generation
+    /// is at most this one, checked right before the manifest commit (the retry after a lost race included): a
+    /// newer generation stays current, no per-file object is overwritten, and the rejected manifest is kept under
+    /// `<root>/conflicts/` (``SyncConflict``, ``PushResult/conflict``).
+    public var expectedBaseGeneration: Int?
 
     public init() {}
 }

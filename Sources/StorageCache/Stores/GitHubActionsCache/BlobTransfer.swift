@@ -18,6 +18,7 @@ struct BlobTransfer: Sendable {
 
     static let apiVersion = "2023-11-03"
     static let sha256Metadata = "x-ms-meta-storagecachesha256"
+    static let metadataPrefix = "x-ms-meta-"
 
     /// The signed URL was refused as expired or badly signed (HTTP 403): a new one may help.
     struct URLRefused: Error {}
@@ -29,10 +30,14 @@ struct BlobTransfer: Sendable {
 
     // MARK: Upload
 
-    /// Uploads `length` bytes of `path` to `url`, recording `sha256` as blob metadata.
-    func upload(path: String, length: Int64, sha256: String, to url: String) async throws(StoreError) {
+    /// Uploads `length` bytes of `path` to `url`, recording `sha256` and `metadata` (the entry's
+    /// ``SaveOptions/metadata``, as `x-ms-meta-<name>`) as blob metadata.
+    func upload(
+        path: String, length: Int64, sha256: String, metadata: [String: String] = [:], to url: String
+    ) async throws(StoreError) {
         var meta = HTTPHeaders()
         meta.add(name: Self.sha256Metadata, value: sha256)
+        for name in metadata.keys.sorted() { meta.add(name: Self.metadataPrefix + name, value: metadata[name]!) }
         if length <= blockSize {
             var headers = meta
             headers.add(name: "x-ms-blob-type", value: "BlockBlob")
@@ -130,6 +135,19 @@ struct BlobTransfer: Sendable {
     struct BlobInfo: Sendable {
         var size: Int64
         var sha256: String?
+        /// The blob's other `x-ms-meta-*` metadata (names without the prefix, lower-cased).
+        var metadata: [String: String] = [:]
+    }
+
+    /// The `x-ms-meta-*` fields of `headers` other than the SHA-256.
+    static func entryMetadata(_ headers: HTTPHeaders) -> [String: String] {
+        var metadata: [String: String] = [:]
+        for field in headers {
+            let name = field.name.lowercased()
+            guard name.hasPrefix(metadataPrefix), name != sha256Metadata else { continue }
+            metadata[String(name.dropFirst(metadataPrefix.count))] = field.value
+        }
+        return metadata
     }
 
     /// Reads the blob's size and recorded SHA-256 with a one-byte ranged GET.
@@ -150,11 +168,13 @@ struct BlobTransfer: Sendable {
                     if let range = response.headers["Content-Range"], let total = range.split(separator: "/").last,
                         let size = Int64(total)
                     {
-                        return BlobInfo(size: size, sha256: sha)
+                        return BlobInfo(size: size, sha256: sha, metadata: Self.entryMetadata(response.headers))
                     }
                     throw .store(StoreError(code: .io, message: "the cache blob answered without a Content-Range"))
-                case 200: return BlobInfo(size: response.bytesReceived, sha256: sha)
-                case 416: return BlobInfo(size: 0, sha256: sha)
+                case 200:
+                    return BlobInfo(
+                        size: response.bytesReceived, sha256: sha, metadata: Self.entryMetadata(response.headers))
+                case 416: return BlobInfo(size: 0, sha256: sha, metadata: Self.entryMetadata(response.headers))
                 case 403: throw .refused
                 default:
                     let problem =

@@ -87,10 +87,12 @@ extension GitHubActionsCacheStore {
         }
         switch result {
         case .success(let summary):
-            return RestoreResult(
+            var restored = RestoreResult(
                 outcome: .hit, key: key, matchedKey: match.key, exactMatch: match.key == key, destination: destination,
                 bytes: info.size, contentBytes: summary.contentBytes, files: summary.files,
                 directories: summary.directories, symlinks: summary.symlinks, duration: stopwatch.seconds)
+            restored.metadata = info.metadata.isEmpty ? nil : info.metadata
+            return restored
         case .failure(let error) where error.code == .checksumMismatch || error.code == .corrupted:
             let message =
                 "cache entry '\(match.key)' is damaged (\(error.message)); \(destination) is untouched (a runtime token cannot delete entries: save under a new key)"

@@ -44,6 +44,9 @@ extension GitHubActionsCacheStore {
             throw StoreError(code: .invalidInput, message: message)
         }
 
+        // Entry metadata (the S3 generation stamp) is known before the entry is reserved.
+        var metadata = options.metadata
+        if let resolve = options.resolveMetadata { metadata.merge(await resolve()) { $1 } }
         let create = try await service.call("CreateCacheEntry", ["key": key, "version": version])
         let uploadURL: String
         switch create {
@@ -69,7 +72,7 @@ extension GitHubActionsCacheStore {
 
         progress?(TransferProgress(phase: "uploading", bytes: 0, totalBytes: summary.compressedBytes))
         try await blobs.upload(
-            path: archive, length: summary.compressedBytes, sha256: summary.sha256, to: uploadURL)
+            path: archive, length: summary.compressedBytes, sha256: summary.sha256, metadata: metadata, to: uploadURL)
         progress?(
             TransferProgress(phase: "uploading", bytes: summary.compressedBytes, totalBytes: summary.compressedBytes))
 

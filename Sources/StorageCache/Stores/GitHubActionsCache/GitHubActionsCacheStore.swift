@@ -197,9 +197,11 @@ public struct GitHubActionsCacheStore: TarballStore {
             return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
         }
         let (current, info) = try await probe(match, key: key, restoreKeys: restoreKeys)
-        return LookupResult(
+        var found = LookupResult(
             outcome: .hit, key: key, matchedKey: current.key, exactMatch: current.key == key, bytes: info.size,
             duration: stopwatch.seconds)
+        found.metadata = info.metadata.isEmpty ? nil : info.metadata
+        return found
     }
 
     /// Probes `match`'s blob; a refused (expired) URL is asked for once more.
