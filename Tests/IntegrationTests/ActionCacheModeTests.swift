@@ -86,7 +86,8 @@ struct ActionCacheModeTests {
             #expect(main?.outputs["cache-source"] == "primary")
             #expect(restore.service["GetCacheEntryDownloadURL"] == 1)
             #expect(restore.service["blob-get", default: 0] > 0)
-            #expect(restore.s3.isEmpty, "a primary hit does not ask S3: \(restore.s3)")
+            // restore-order newest (the default): a primary hit asks S3 for the manifest head only.
+            #expect(restore.s3 == ["HEAD": 1], "a primary hit reads only S3's manifest head: \(restore.s3)")
 
             // The agent changes the tree; the save writes nothing anywhere.
             try Data("new".utf8).write(to: URL(fileURLWithPath: world.dir + Self.storage + "/new.txt"))

@@ -4,7 +4,7 @@ import Foundation
 struct FreshnessDecision: Sendable {
     /// Restore from S3 before trying the primary.
     var s3First = false
-    /// The primary was already consulted (its matching entry was damaged and removed): go on to S3.
+    /// The primary was already consulted (it had no entry, or its matching entry was damaged): go on to S3.
     var primaryDone = false
     /// The primary's exact-key entry is older than S3: warming replaces it.
     var replaceStaleEntry = false
@@ -32,7 +32,10 @@ extension CacheCoordinator {
         }
         switch found.outcome {
         case .miss:
-            return FreshnessDecision()
+            // Asked already: the restore goes straight on to S3 instead of asking the primary again.
+            report.primaryOutcome = .miss
+            if let message = found.message { report.notices.append(message) }
+            return FreshnessDecision(primaryDone: true)
         case .corrupted:
             report.primaryOutcome = .corrupted
             report.outcome = .corrupted

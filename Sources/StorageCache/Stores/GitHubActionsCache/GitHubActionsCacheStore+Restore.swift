@@ -27,10 +27,16 @@ extension GitHubActionsCacheStore {
         key: String, restoreKeys: [String], destination: String, progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult {
         let stopwatch = Stopwatch()
-        guard let found = try await resolve(key: key, restoreKeys: restoreKeys, version: version) else {
-            return RestoreResult(outcome: .miss, key: key, destination: destination, duration: stopwatch.seconds)
+        var match: Match
+        var info: BlobTransfer.BlobInfo
+        if let remembered = memo.take(key: key, restoreKeys: restoreKeys, version: version) {
+            (match, info) = remembered  // found by the lookup just before (freshness); a refused URL is renewed below
+        } else {
+            guard let found = try await resolve(key: key, restoreKeys: restoreKeys, version: version) else {
+                return RestoreResult(outcome: .miss, key: key, destination: destination, duration: stopwatch.seconds)
+            }
+            (match, info) = try await probe(found, key: key, restoreKeys: restoreKeys)
         }
-        var (match, info) = try await probe(found, key: key, restoreKeys: restoreKeys)
         try FileSystem.makeDirectories(configuration.temporaryDirectory)
         let work = configuration.temporaryDirectory + "/" + FileSystem.uniqueName(prefix: ".sc-gha-restore", suffix: "")
         try FileSystem.makeDirectories(work)

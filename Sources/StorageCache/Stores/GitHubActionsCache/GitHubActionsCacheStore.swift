@@ -81,6 +81,8 @@ public struct GitHubActionsCacheStore: TarballStore {
     let logger: Logger
     let service: CacheServiceClient
     let blobs: BlobTransfer
+    /// The last lookup's match, reused by the restore that follows it.
+    let memo = LookupMemo()
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "storage-cache.github-actions")) {
         self.configuration = configuration
@@ -197,6 +199,7 @@ public struct GitHubActionsCacheStore: TarballStore {
             return LookupResult(outcome: .miss, key: key, duration: stopwatch.seconds)
         }
         let (current, info) = try await probe(match, key: key, restoreKeys: restoreKeys)
+        memo.remember(key: key, restoreKeys: restoreKeys, version: version, match: current, info: info)
         var found = LookupResult(
             outcome: .hit, key: key, matchedKey: current.key, exactMatch: current.key == key, bytes: info.size,
             duration: stopwatch.seconds)
