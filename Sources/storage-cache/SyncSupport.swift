@@ -92,7 +92,7 @@ enum SyncCLI {
             throw SyncCommandFailure(InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message))
         }
         return S3ClientFactory.make(
-            configuration: S3ClientConfiguration(region: settings.region, endpoint: endpoint),
+            configuration: settings.clientConfiguration(endpoint: endpoint),
             concurrency: settings.concurrency, logger: logger
         ) { http in
             CredentialProviderChain(environment: environment, httpClient: http, logger: logger)

@@ -16,7 +16,10 @@ Control endpoint (not counted, not faulted):
                                            effect) but the answer is lost: the client sees a reset
   POST /__proxy/config?complete_errors=N   the next N CompleteMultipartUpload calls (POST ...?uploadId=) get
                                            a 200 whose body is an <Error> InternalError, as S3 sometimes sends
-  POST /__proxy/reset             -> zero the counters
+  GET  /__proxy/requests          -> [{"method", "path", "query", "owner"}, ...] every request seen (recording mode):
+                                     `owner` is its x-amz-expected-bucket-owner header, or null. No other
+                                     header is kept (never Authorization)
+  POST /__proxy/reset             -> zero the counters and the recording
 
 Only loopback: it binds 127.0.0.1 and refuses an upstream that is not a loopback address.
 """
@@ -58,6 +61,12 @@ class State:
         self.forced = 0
         self.complete_errors_sent = 0
         self.redirects = 0
+        self.recorded = []
+
+    def record(self, method, path, owner):
+        with self.lock:
+            self.recorded.append({"method": method, "path": path.split("?")[0], "query": path.partition("?")[2],
+                                  "owner": owner})
 
     def decide(self, method, path, authorization):
         """Returns 'redirect', 'forced', 'complete-error', '503', 'reset' or None, and counts the request."""
@@ -140,6 +149,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(parsed.query)
         if parsed.path == "/__proxy/stats":
             self._send(200, json.dumps(state.stats()).encode(), "application/json")
+        elif parsed.path == "/__proxy/requests":
+            with state.lock:
+                recorded = list(state.recorded)
+            self._send(200, json.dumps(recorded).encode(), "application/json")
         elif parsed.path == "/__proxy/config":
             with state.lock:
                 if "force_status" in query:
@@ -173,6 +186,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._read_body()
             return self._control()
         body = self._read_body()
+        self.server.state.record(self.command, self.path, self.headers.get("x-amz-expected-bucket-owner"))
         decision = self.server.state.decide(self.command, self.path, self.headers.get("Authorization", ""))
         if decision == "redirect":
             region = self.server.state.bucket_region

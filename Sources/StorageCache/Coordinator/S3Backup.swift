@@ -25,7 +25,7 @@ public struct S3Backup: Sendable {
         } catch {
             throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
         }
-        let configuration = S3ClientConfiguration(region: settings.region, endpoint: endpoint)
+        let configuration = settings.clientConfiguration(endpoint: endpoint)
         self.init(settings: settings) {
             var http = HTTPClientConfiguration()
             http.maxConcurrentRequests = max(settings.concurrency, 8)
