@@ -86,10 +86,10 @@ enum SyncCLI {
         throws(SyncCommandFailure) -> S3Client
     {
         let endpoint: S3Endpoint
-        do {
-            endpoint = try settings.s3Endpoint()
+        do throws(InputError) {
+            endpoint = try settings.checkedEndpoint()
         } catch {
-            throw SyncCommandFailure(InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message))
+            throw SyncCommandFailure(error)
         }
         return S3ClientFactory.make(
             configuration: settings.clientConfiguration(endpoint: endpoint),

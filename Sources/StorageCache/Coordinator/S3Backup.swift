@@ -19,12 +19,7 @@ public struct S3Backup: Sendable {
     /// A backup whose clients take credentials from the AWS chain over `environment` (environment variables,
     /// web identity, shared files, container and instance metadata).
     public init(settings: SyncSettings, environment: [String: String], logger: Logger) throws(InputError) {
-        let endpoint: S3Endpoint
-        do {
-            endpoint = try settings.s3Endpoint()
-        } catch {
-            throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
-        }
+        let endpoint = try settings.checkedEndpoint()
         let configuration = settings.clientConfiguration(endpoint: endpoint)
         self.init(settings: settings) {
             var http = HTTPClientConfiguration()

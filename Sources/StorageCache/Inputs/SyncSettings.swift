@@ -214,6 +214,19 @@ public struct SyncSettings: Sendable, Equatable {
         return S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
     }
 
+    /// ``s3Endpoint()`` after ``S3EndpointSafety/checkResolved(_:allowInsecure:)``: the host is resolved (once, here)
+    /// and a link-local, metadata or (without `s3-allow-insecure-endpoint`) non-loopback plain-http address is an
+    /// ``InputError`` for `s3-endpoint`, before any request.
+    public func checkedEndpoint() throws(InputError) -> S3Endpoint {
+        do {
+            let endpoint = try s3Endpoint()
+            try S3EndpointSafety.checkResolved(endpoint, allowInsecure: allowInsecureEndpoint)
+            return endpoint
+        } catch {
+            throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
+        }
+    }
+
     /// The client settings for `endpoint`: region, expected bucket owner, insecure-endpoint permission, and the
     /// prefix AccessDenied messages suggest IAM statements for.
     public func clientConfiguration(endpoint: S3Endpoint) -> S3ClientConfiguration {
