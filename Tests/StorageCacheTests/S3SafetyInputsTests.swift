@@ -1,3 +1,4 @@
+import Foundation
 import S3
 import StorageCache
 import Testing
@@ -76,5 +77,28 @@ import Testing
             environment["INPUT_S3-ENDPOINT"] = endpoint
             #expect(try SyncSettingsTests.resolve(environment).endpoint == endpoint)
         }
+    }
+
+    @Test func aPendingEntryKeepsTheOwnerAndTheInsecurePermissionForItsRetry() throws {
+        var flags = SyncSettingsFlags()
+        flags.bucket = "my-bucket"
+        flags.repo = "owner/repo"
+        flags.endpoint = "http://10.1.2.3:9000"
+        flags.allowInsecureEndpoint = true
+        flags.expectedBucketOwner = "111122223333"
+        let settings = try SyncSettings.resolve(flags: flags, environment: ["HOME": "/h"])
+        let entry = PendingEntry(failedPush: settings, localPath: "/data", error: "x")
+        let rebuilt = try entry.settings(stateDirectory: "/h/state")
+        #expect(rebuilt.expectedBucketOwner == "111122223333")
+        #expect(rebuilt.allowInsecureEndpoint)
+
+        // A file written before these fields existed still decodes, without them.
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(entry)) as? [String: Any])
+        object.removeValue(forKey: "expectedBucketOwner")
+        object.removeValue(forKey: "allowInsecureEndpoint")
+        let decoder = JSONDecoder()
+        let old = try decoder.decode(PendingEntry.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.expectedBucketOwner == nil && old.allowInsecureEndpoint == nil)
     }
 }
