@@ -19,6 +19,8 @@ Control endpoint (not counted, not faulted):
   GET  /__proxy/requests          -> [{"method", "path", "query", "owner"}, ...] every request seen (recording mode):
                                      `owner` is its x-amz-expected-bucket-owner header, or null. No other
                                      header is kept (never Authorization)
+  POST /__proxy/config?bucket_owner=ID     play S3's bucket owner condition: a request whose
+                                           x-amz-expected-bucket-owner is not ID gets 403 AccessDenied (empty: off)
   POST /__proxy/reset             -> zero the counters and the recording
 
 Only loopback: it binds 127.0.0.1 and refuses an upstream that is not a loopback address.
@@ -52,6 +54,7 @@ class State:
         self.complete_errors = 0
         self.bucket_region = ""
         self.lost_completes = 0
+        self.bucket_owner = ""
         self.zero()
 
     def zero(self):
@@ -157,6 +160,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 if "force_status" in query:
                     state.force_status = int(query["force_status"][0])
+                if "bucket_owner" in query:
+                    state.bucket_owner = query["bucket_owner"][0]
                 if "bucket_region" in query:
                     state.bucket_region = query["bucket_region"][0]
                 if "lost_completes" in query:
@@ -186,7 +191,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._read_body()
             return self._control()
         body = self._read_body()
-        self.server.state.record(self.command, self.path, self.headers.get("x-amz-expected-bucket-owner"))
+        owner = self.headers.get("x-amz-expected-bucket-owner")
+        self.server.state.record(self.command, self.path, owner)
+        if owner is not None and self.server.state.bucket_owner and owner != self.server.state.bucket_owner:
+            xml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied"
+                   b"</Message><RequestId>fault-proxy</RequestId></Error>")
+            return self._send(403, xml)
         decision = self.server.state.decide(self.command, self.path, self.headers.get("Authorization", ""))
         if decision == "redirect":
             region = self.server.state.bucket_region
