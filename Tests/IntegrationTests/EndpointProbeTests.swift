@@ -28,6 +28,8 @@ struct EndpointProbeTests {
             ("save", ["save"] + extraFlags, inputs),
             ("restore", ["restore"] + extraFlags, inputs),
             ("s3 ls", ["s3", "ls", "s3://probe-bucket/"] + s3Flags, [:]),
+            ("doctor", ["doctor"] + sync, [:]),
+            ("run", ["run", "--path", dir + "/src"] + sync + ["--", "/bin/true"], [:]),
         ]
     }
 
