@@ -174,4 +174,21 @@ final class MotoPermissionTests {
             #expect(output.stderr.contains(statement), "\(output.stderr)")
         }
     }
+
+    /// A wrong secret is a credentials gap (moto checks the signature), never reported as a missing permission.
+    @Test func refusedCredentialsAreNotAMissingPermission() async throws {
+        try await S3TestEnvironment.withTemporaryDirectory { dir in
+            let bucket = "rfc019-badkey"
+            try moto.createBucket(bucket)
+            var keys = try moto.user("badkey", bucket: bucket, actions: Self.actions)
+            keys.secretAccessKey = String(keys.secretAccessKey.reversed())
+            let doctor = try run(["doctor", "--json"] + sync(bucket), environment(dir, keys))
+            #expect(doctor.status == 4, "\(doctor.stdout)\(doctor.stderr)")
+            #expect(try SyncCLITests.json(doctor.stdout)["firstGap"] as? String == "credentials", "\(doctor.stdout)")
+            let pull = try run(["sync", "pull", "--path", dir + "/dst"] + sync(bucket), environment(dir, keys))
+            #expect(pull.status == 4, "\(pull.stderr)")
+            #expect(pull.stderr.contains("refused the credentials"), "\(pull.stderr)")
+            #expect(!pull.stderr.contains("missing permission"), "\(pull.stderr)")
+        }
+    }
 }

@@ -11,6 +11,10 @@ extension S3Client {
     /// when an expected bucket owner was sent, that a bucket of another account is refused the same way.
     func explainDenied(_ failure: S3Error, operation: S3Operation) -> S3Error {
         var explained = failure
+        if Self.credentialRefusals.contains(failure.s3Code ?? "") {
+            explained.message += "; S3 refused the credentials themselves: check the access key, secret and session token"
+            return explained
+        }
         if let bucket = operation.bucket,
             let permission = S3Permission.denied(
                 operation: operation.name, bucket: bucket, key: operation.key,
@@ -33,4 +37,9 @@ extension S3Client {
         }
         return explained
     }
+
+    /// S3 codes of a 403 that refuse the credentials rather than a permission.
+    public static let credentialRefusals: Set<String> = [
+        "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+    ]
 }

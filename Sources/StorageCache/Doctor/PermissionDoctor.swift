@@ -109,7 +109,7 @@ public struct PermissionDoctor: Sendable {
             run.fail(
                 "region", "the bucket is in \(region), not \(settings.region): set s3-region (--region) \(region)",
                 status: .invalidInput)
-        case .accessDenied where Self.credentialCodes.contains(error.s3Code ?? ""):
+        case .accessDenied where S3Client.credentialRefusals.contains(error.s3Code ?? ""):
             run.replace(
                 "credentials", with: DoctorCheck(check: "credentials", status: .failed, detail: error.description))
             run.status = .accessDenied
@@ -181,9 +181,4 @@ public struct PermissionDoctor: Sendable {
             }
         }
     }
-
-    /// S3 codes that mean the credentials themselves were refused.
-    static let credentialCodes: Set<String> = [
-        "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
-    ]
 }
