@@ -12,7 +12,7 @@ extension S3Client {
     func explainDenied(_ failure: S3Error, operation: S3Operation) -> S3Error {
         var explained = failure
         if Self.credentialRefusals.contains(failure.s3Code ?? "") {
-            explained.message += "; S3 refused the credentials themselves: check the access key, secret and session token"
+            explained.message += "; S3 refused the credentials themselves: check the access key, secret and token"
             return explained
         }
         if let bucket = operation.bucket,
