@@ -50,10 +50,12 @@ struct S3CommandOptions: ParsableArguments {
             } else {
                 S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
             }
-        if let owner = expectedBucketOwner,
-            owner.count != 12 || !owner.allSatisfy({ $0.isASCII && $0.isNumber })
-        {
-            throw S3Error.invalidInput("--expected-bucket-owner must be a 12-digit AWS account id, not \"\(owner)\"")
+        if let owner = expectedBucketOwner {
+            do {
+                try S3Validation.validateAccountID(owner)
+            } catch {
+                throw .invalidInput("--expected-bucket-owner " + error.message)
+            }
         }
         let logger = makeLogger()
         let configuration = S3ClientConfiguration(

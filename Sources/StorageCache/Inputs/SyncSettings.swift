@@ -98,10 +98,13 @@ public struct SyncSettings: Sendable, Equatable {
             }
         }
         let owner = value(flags.expectedBucketOwner, "s3-expected-bucket-owner")
-        if let owner,
-            owner.count != 12 || !owner.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-        {
-            throw error("s3-expected-bucket-owner", "must be a 12-digit AWS account id, not \"\(owner)\"")
+        if let owner {
+            do {
+                try S3Validation.validateAccountID(owner)
+            } catch {
+                throw InputError(
+                    input: "s3-expected-bucket-owner", flag: "--expected-bucket-owner", message: error.message)
+            }
         }
         var pathStyle = endpoint != nil
         if let given = flags.pathStyle {
