@@ -98,3 +98,14 @@ import Testing
         #expect(url.contains("?x-amz-expected-bucket-owner=111122223333&X-Amz-Algorithm="), "\(url)")
     }
 }
+
+@Suite struct EndpointConnectionCheckTests {
+    @Test func theConnectedPeerIsCheckedForLinkLocalAndMetadataAddresses() {
+        for peer in ["169.254.10.10", "fe80::1", "fd00:ec2::10", "::ffff:169.254.1.1"] {
+            #expect(S3EndpointSafety.connectionCheck(peer)?.hasPrefix("link-local-endpoint: ") == true, "\(peer)")
+        }
+        for peer in ["127.0.0.1", "::1", "10.1.2.3", "52.216.1.1", "2600:1f18::1", ""] {
+            #expect(S3EndpointSafety.connectionCheck(peer) == nil, "\(peer)")
+        }
+    }
+}

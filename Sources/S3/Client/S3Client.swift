@@ -89,9 +89,10 @@ extension S3Client {
             SigV4Signer(region: region).sign(
                 method: operation.method, url: signingURL, headers: &headers, payloadHash: payloadHash,
                 credentials: credentials)
-            let request = HTTPRequest(
+            var request = HTTPRequest(
                 method: operation.method, url: url, headers: headers, body: operation.body,
                 destination: operation.destination)
+            request.connectionCheck = S3EndpointSafety.connectionCheck
             let host = endpoint.authority(for: operation.bucket)
             let path = Self.logPath(bucket: operation.bucket, key: operation.key, endpoint: endpoint)
 
@@ -121,7 +122,8 @@ extension S3Client {
                         "path": "\(path)", "error": "\(error.message)", "attempt": "\(attempt)",
                     ])
                 failure = S3Error(
-                    code: error.code == .localFile ? .localFile : .network,
+                    code: error.code == .localFile
+                        ? .localFile : error.code == .invalidRequest ? .invalidInput : .network,
                     message: "\(operation.name) failed: \(error.message)", transportError: error)
             }
 

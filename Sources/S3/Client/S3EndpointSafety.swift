@@ -60,6 +60,17 @@ public enum S3EndpointSafety {
         }
     }
 
+    /// The check every S3 request makes once connected (``HTTPRequest/connectionCheck``): the peer the name
+    /// resolved to when libcurl connected must not be link-local or a metadata address either, so that a DNS answer
+    /// changed after ``checkResolved(_:allowInsecure:)`` (rebinding) is still refused before anything is sent.
+    public static let connectionCheck: @Sendable (String) -> String? = { peer in
+        guard let address = addresses(of: peer, numericOnly: true).first, isLinkLocalOrMetadata(address) else {
+            return nil
+        }
+        return "\(Refusal.linkLocalEndpoint.rawValue): the connection went to \(text(address)), a link-local or "
+            + "instance-metadata address; refused before sending the request"
+    }
+
     /// Whether `address` (4 or 16 bytes) is link-local or an instance-metadata address, directly or embedded in
     /// IPv6.
     public static func isLinkLocalOrMetadata(_ address: [UInt8]) -> Bool {
