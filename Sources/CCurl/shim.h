@@ -23,6 +23,21 @@ static inline CURLcode sc_easy_setopt_seek_cb(CURL *h, int (*cb)(void *, curl_of
 static inline CURLcode sc_easy_setopt_xferinfo_cb(CURL *h, int (*cb)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
     return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb);
 }
+/* CURLOPT_PREREQFUNCTION (libcurl 7.80): called once connected, before the request is sent. */
+static inline CURLcode sc_easy_setopt_prereq_cb(CURL *h, int (*cb)(void *, char *, char *, int, int)) {
+#if LIBCURL_VERSION_NUM >= 0x075000
+    return curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, cb);
+#else
+    return CURLE_NOT_BUILT_IN;
+#endif
+}
+static inline CURLcode sc_easy_setopt_prereq_data(CURL *h, void *v) {
+#if LIBCURL_VERSION_NUM >= 0x075000
+    return curl_easy_setopt(h, CURLOPT_PREREQDATA, v);
+#else
+    return CURLE_NOT_BUILT_IN;
+#endif
+}
 static inline CURLcode sc_global_init_default(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
 static inline long sc_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
 /* The CURLMsg union member, which Swift sees only as an anonymous field. */

@@ -62,6 +62,10 @@ public struct HTTPRequest: Sendable {
     public var destination: HTTPResponseDestination
     /// Called from the transport's thread as bytes move; keep it cheap.
     public var onProgress: (@Sendable (HTTPProgress) -> Void)?
+    /// Called once connected, before anything is sent, with the peer's IP address as text (`169.254.10.10`,
+    /// `fe80::1`): a message refuses the connection (the request fails with ``HTTPTransportError/Code/invalidRequest``
+    /// and that message, never retried); `nil` lets it go on. Through a proxy the peer is the proxy.
+    public var connectionCheck: (@Sendable (String) -> String?)?
 
     public init(
         method: String,

@@ -40,6 +40,12 @@ struct CoordinatorOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Bucket in the URL path (INPUT_S3-PATH-STYLE; default on with --endpoint).")
     var pathStyle: Bool?
 
+    @Option(help: "12-digit account id the bucket must belong to (INPUT_S3-EXPECTED-BUCKET-OWNER).")
+    var expectedBucketOwner: String?
+
+    @Flag(help: "Allow a plain-http endpoint that is not loopback (INPUT_S3-ALLOW-INSECURE-ENDPOINT).")
+    var allowInsecureEndpoint = false
+
     @Option(help: "github or discord (INPUT_AGENT-IDENTITY; default github).")
     var agentIdentity: String?
 
@@ -72,6 +78,8 @@ struct CoordinatorOptions: ParsableArguments {
         flags.prefix = prefix
         flags.endpoint = endpoint
         flags.pathStyle = pathStyle
+        flags.expectedBucketOwner = expectedBucketOwner
+        flags.allowInsecureEndpoint = allowInsecureEndpoint ? true : nil
         flags.agentIdentity = agentIdentity
         flags.repo = repo
         flags.sse = sse

@@ -18,6 +18,12 @@ struct S3CommandOptions: ParsableArguments {
     @Flag(help: "Put the bucket in the URL path rather than the host name (always so for custom endpoints).")
     var pathStyle = false
 
+    @Option(help: "12-digit account id the bucket must belong to (sent as x-amz-expected-bucket-owner).")
+    var expectedBucketOwner: String?
+
+    @Flag(help: "Allow a plain-http endpoint that is not loopback.")
+    var allowInsecureEndpoint = false
+
     @Flag(help: "Log each request (method, host, path, status) to stderr. Never logs secrets.")
     var verbose = false
 
@@ -44,9 +50,19 @@ struct S3CommandOptions: ParsableArguments {
             } else {
                 S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
             }
+        if let owner = expectedBucketOwner {
+            do {
+                try S3Validation.validateAccountID(owner)
+            } catch {
+                throw .invalidInput("--expected-bucket-owner " + error.message)
+            }
+        }
         let logger = makeLogger()
+        let configuration = S3ClientConfiguration(
+            region: region, endpoint: resolvedEndpoint, expectedBucketOwner: expectedBucketOwner,
+            allowInsecureEndpoint: allowInsecureEndpoint)
         return S3ClientFactory.make(
-            configuration: S3ClientConfiguration(region: region, endpoint: resolvedEndpoint), concurrency: concurrency,
+            configuration: configuration, concurrency: concurrency,
             logger: logger
         ) { http in
             S3CLICredentials.provider(profile: profile, http: http, logger: logger)

@@ -20,6 +20,7 @@ struct StorageCacheCommand: AsyncParsableCommand {
             SyncCommand.self,
             StatusCommand.self,
             RunCommand.self,
+            DoctorCommand.self,
         ]
     )
 }

@@ -23,6 +23,12 @@ struct SyncSettingsOptions: ParsableArguments {
         help: "Bucket in the URL path (INPUT_S3-PATH-STYLE; default on with --endpoint, off for AWS).")
     var pathStyle: Bool?
 
+    @Option(help: "12-digit account id the bucket must belong to (INPUT_S3-EXPECTED-BUCKET-OWNER).")
+    var expectedBucketOwner: String?
+
+    @Flag(help: "Allow a plain-http endpoint that is not loopback (INPUT_S3-ALLOW-INSECURE-ENDPOINT).")
+    var allowInsecureEndpoint = false
+
     @Option(help: "github or discord (INPUT_AGENT-IDENTITY; default github).")
     var agentIdentity: String?
 
@@ -74,6 +80,8 @@ struct SyncSettingsOptions: ParsableArguments {
         flags.prefix = prefix
         flags.endpoint = endpoint
         flags.pathStyle = pathStyle
+        flags.expectedBucketOwner = expectedBucketOwner
+        flags.allowInsecureEndpoint = allowInsecureEndpoint ? true : nil
         flags.agentIdentity = agentIdentity
         flags.repo = repo
         flags.sse = sse

@@ -86,13 +86,13 @@ enum SyncCLI {
         throws(SyncCommandFailure) -> S3Client
     {
         let endpoint: S3Endpoint
-        do {
-            endpoint = try settings.s3Endpoint()
+        do throws(InputError) {
+            endpoint = try settings.checkedEndpoint()
         } catch {
-            throw SyncCommandFailure(InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message))
+            throw SyncCommandFailure(error)
         }
         return S3ClientFactory.make(
-            configuration: S3ClientConfiguration(region: settings.region, endpoint: endpoint),
+            configuration: settings.clientConfiguration(endpoint: endpoint),
             concurrency: settings.concurrency, logger: logger
         ) { http in
             CredentialProviderChain(environment: environment, httpClient: http, logger: logger)

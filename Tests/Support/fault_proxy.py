@@ -17,7 +17,12 @@ Control endpoint (not counted, not faulted):
                                            effect) but the answer is lost: the client sees a reset
   POST /__proxy/config?complete_errors=N   the next N CompleteMultipartUpload calls (POST ...?uploadId=) get
                                            a 200 whose body is an <Error> InternalError, as S3 sometimes sends
-  POST /__proxy/reset             -> zero the counters
+  GET  /__proxy/requests          -> [{"method", "path", "query", "owner"}, ...] every request seen (recording mode):
+                                     `owner` is its x-amz-expected-bucket-owner header, or null. No other
+                                     header is kept (never Authorization)
+  POST /__proxy/config?bucket_owner=ID     play S3's bucket owner condition: a request whose
+                                           x-amz-expected-bucket-owner is not ID gets 403 AccessDenied (empty: off)
+  POST /__proxy/reset             -> zero the counters and the recording
 
 Only loopback: it binds 127.0.0.1 and refuses an upstream that is not a loopback address.
 """
@@ -50,6 +55,7 @@ class State:
         self.complete_errors = 0
         self.bucket_region = ""
         self.lost_completes = 0
+        self.bucket_owner = ""
         self.zero()
 
     def zero(self):
@@ -60,6 +66,12 @@ class State:
         self.complete_errors_sent = 0
         self.redirects = 0
         self.methods = {}
+        self.recorded = []
+
+    def record(self, method, path, owner):
+        with self.lock:
+            self.recorded.append({"method": method, "path": path.split("?")[0], "query": path.partition("?")[2],
+                                  "owner": owner})
 
     def decide(self, method, path, authorization):
         """Returns 'redirect', 'forced', 'complete-error', '503', 'reset' or None, and counts the request."""
@@ -144,10 +156,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(parsed.query)
         if parsed.path == "/__proxy/stats":
             self._send(200, json.dumps(state.stats()).encode(), "application/json")
+        elif parsed.path == "/__proxy/requests":
+            with state.lock:
+                recorded = list(state.recorded)
+            self._send(200, json.dumps(recorded).encode(), "application/json")
         elif parsed.path == "/__proxy/config":
             with state.lock:
                 if "force_status" in query:
                     state.force_status = int(query["force_status"][0])
+                if "bucket_owner" in query:
+                    state.bucket_owner = query["bucket_owner"][0]
                 if "bucket_region" in query:
                     state.bucket_region = query["bucket_region"][0]
                 if "lost_completes" in query:
@@ -177,6 +195,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._read_body()
             return self._control()
         body = self._read_body()
+        owner = self.headers.get("x-amz-expected-bucket-owner")
+        self.server.state.record(self.command, self.path, owner)
+        if owner is not None and self.server.state.bucket_owner and owner != self.server.state.bucket_owner:
+            xml = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied"
+                   b"</Message><RequestId>fault-proxy</RequestId></Error>")
+            return self._send(403, xml)
         decision = self.server.state.decide(self.command, self.path, self.headers.get("Authorization", ""))
         if decision == "redirect":
             region = self.server.state.bucket_region

@@ -43,6 +43,11 @@ extension EasyHandle {
             setter.long(CURLOPT_NOPROGRESS, 0)
         }
 
+        if transfer.request.connectionCheck != nil {
+            setter.check(sc_easy_setopt_prereq_cb(raw, TransferContext.prereqCallback))
+            setter.check(sc_easy_setopt_prereq_data(raw, user))
+        }
+
         setter.method(transfer.method, bodySize: transfer.request.body.count)
         setter.headers(transfer.request.headers, method: transfer.method)
         return setter.failure

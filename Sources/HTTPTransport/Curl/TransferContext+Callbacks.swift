@@ -47,6 +47,20 @@ extension TransferContext {
             return 0
         }
 
+    /// ``HTTPRequest/connectionCheck`` on the connected peer; a refusal aborts before the request is sent.
+    static let prereqCallback:
+        @convention(c) (
+            UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int32, Int32
+        )
+            -> Int32 = { user, primaryIP, _, _, _ in
+                let transfer = from(user)
+                guard let check = transfer.request.connectionCheck else { return 0 }
+                let address = primaryIP.map { String(cString: $0) } ?? ""
+                guard let refusal = check(address) else { return 0 }
+                transfer.failure = HTTPTransportError(code: .invalidRequest, message: refusal)
+                return 1  // CURL_PREREQFUNC_ABORT
+            }
+
     /// Response body bytes. Returning fewer than `count` makes curl fail the transfer with a write error.
     func receive(_ data: UnsafeRawPointer, count: Int) -> Int {
         if let file = downloadFile, status < 300 {

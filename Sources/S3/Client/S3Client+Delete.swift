@@ -6,7 +6,8 @@ extension S3Client {
 
     /// Deletes `keys` with DeleteObjects, 1,000 per request, several requests at once.
     ///
-    /// Returns the keys S3 refused to delete, with its reasons; throws when a whole request failed.
+    /// Returns the keys S3 refused to delete, with its reasons (an `AccessDenied` one names the missing
+    /// `s3:DeleteObject` and its IAM statement); throws when a whole request failed.
     public func deleteObjects(bucket: String, keys: [String], concurrency: Int = 4) async throws(S3Error)
         -> [S3DeleteFailure]
     {
@@ -31,7 +32,16 @@ extension S3Client {
         operation.headers.add(name: "Content-Type", value: "application/xml")
         operation.headers.add(name: "Content-MD5", value: Data(MD5.digest(body)).base64EncodedString())
         let response = try await send(operation)
-        return try DeleteObjectsResult.parse(response.body).failures
+        return try DeleteObjectsResult.parse(response.body).failures.map { failure in
+            guard failure.code == "AccessDenied",
+                let permission = S3Permission.denied(
+                    operation: "DeleteObjects", bucket: bucket, key: failure.key,
+                    prefix: configuration.permissionPrefix, message: failure.message)
+            else { return failure }
+            var explained = failure
+            explained.message += "; missing permission \(permission)? add this IAM statement: \(permission.statement)"
+            return explained
+        }
     }
 }
 

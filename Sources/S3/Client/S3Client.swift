@@ -16,6 +16,8 @@ public final class S3Client: Sendable {
     let logger: Logger
     /// Regions learnt from S3's redirects, by bucket.
     let bucketRegions = Mutex<[String: String]>([:])
+    /// Whether the endpoint passed ``S3EndpointSafety/checkResolved(_:allowInsecure:)``.
+    let endpointChecked = Mutex<Bool>(false)
 
     /// Creates a client sending through `http`, signing with credentials from `credentials`.
     public init(
@@ -65,6 +67,7 @@ struct S3Operation: Sendable {
 extension S3Client {
     /// Sends `operation`, retrying per the policy and following region redirects; returns the successful answer.
     func send(_ operation: S3Operation) async throws(S3Error) -> HTTPResponse {
+        try checkEndpoint()
         let payloadHash = try payloadHash(for: operation)
         let policy = configuration.retryPolicy
         var attempt = 0
@@ -75,6 +78,10 @@ extension S3Client {
             let endpoint = configuration.endpoint.with(region: region)
             let url = endpoint.url(bucket: operation.bucket, key: operation.key, query: operation.query)
             var headers = operation.headers
+            if let owner = configuration.expectedBucketOwner, operation.bucket != nil, operation.name != "CreateBucket"
+            {
+                headers.replaceOrAdd(name: "x-amz-expected-bucket-owner", value: owner)
+            }
             let credentials = try await currentCredentials()
             let signingURL =
                 S3Endpoint.hasDotSegments(operation.key)
@@ -82,9 +89,10 @@ extension S3Client {
             SigV4Signer(region: region).sign(
                 method: operation.method, url: signingURL, headers: &headers, payloadHash: payloadHash,
                 credentials: credentials)
-            let request = HTTPRequest(
+            var request = HTTPRequest(
                 method: operation.method, url: url, headers: headers, body: operation.body,
                 destination: operation.destination)
+            request.connectionCheck = S3EndpointSafety.connectionCheck
             let host = endpoint.authority(for: operation.bucket)
             let path = Self.logPath(bucket: operation.bucket, key: operation.key, endpoint: endpoint)
 
@@ -114,7 +122,8 @@ extension S3Client {
                         "path": "\(path)", "error": "\(error.message)", "attempt": "\(attempt)",
                     ])
                 failure = S3Error(
-                    code: error.code == .localFile ? .localFile : .network,
+                    code: error.code == .localFile
+                        ? .localFile : error.code == .invalidRequest ? .invalidInput : .network,
                     message: "\(operation.name) failed: \(error.message)", transportError: error)
             }
 
@@ -129,7 +138,7 @@ extension S3Client {
                 continue
             }
             guard attempt < policy.maxAttempts, policy.shouldRetry(failure) else {
-                var final = failure
+                var final = failure.code == .accessDenied ? explainDenied(failure, operation: operation) : failure
                 final.attempts = attempt + regionCorrections
                 throw final
             }

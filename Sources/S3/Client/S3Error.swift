@@ -47,6 +47,9 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     /// How many attempts were made. A conditional write refused (412) after more than one attempt may have
     /// succeeded the first time: HEAD and compare before calling it a conflict.
     public var attempts: Int = 1
+    /// For an ``Code/accessDenied`` answer: the IAM permission the call needed (its message names it and the
+    /// statement to add).
+    public var deniedPermission: S3Permission?
 
     public init(
         code: Code, message: String, s3Code: String? = nil, status: Int? = nil, requestID: String? = nil,

@@ -51,6 +51,14 @@ public enum S3Validation {
         }
     }
 
+    /// Throws ``S3Error/Code/invalidInput`` unless `id` is an AWS account id (12 decimal digits), as
+    /// `x-amz-expected-bucket-owner` takes.
+    public static func validateAccountID(_ id: String) throws(S3Error) {
+        guard id.utf8.count == 12, id.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            throw .invalidInput("must be a 12-digit AWS account id, not \"\(id)\"")
+        }
+    }
+
     /// Whether `name` is four dot-separated decimal numbers 0–255, as an IPv4 address is written.
     static func isIPv4Shaped(_ name: String) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)

@@ -19,13 +19,8 @@ public struct S3Backup: Sendable {
     /// A backup whose clients take credentials from the AWS chain over `environment` (environment variables,
     /// web identity, shared files, container and instance metadata).
     public init(settings: SyncSettings, environment: [String: String], logger: Logger) throws(InputError) {
-        let endpoint: S3Endpoint
-        do {
-            endpoint = try settings.s3Endpoint()
-        } catch {
-            throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
-        }
-        let configuration = S3ClientConfiguration(region: settings.region, endpoint: endpoint)
+        let endpoint = try settings.checkedEndpoint()
+        let configuration = settings.clientConfiguration(endpoint: endpoint)
         self.init(settings: settings) {
             var http = HTTPClientConfiguration()
             http.maxConcurrentRequests = max(settings.concurrency, 8)

@@ -14,6 +14,11 @@ public struct SyncSettings: Sendable, Equatable {
     public var endpoint: String?
     /// Whether buckets go in the URL path.
     public var pathStyle: Bool
+    /// The 12-digit account id the bucket must belong to (`s3-expected-bucket-owner`), sent as
+    /// `x-amz-expected-bucket-owner` on every request.
+    public var expectedBucketOwner: String?
+    /// Whether a plain-http endpoint that is not loopback is allowed (`s3-allow-insecure-endpoint`).
+    public var allowInsecureEndpoint: Bool = false
     /// Server-side encryption of written objects (`nil`: the bucket's default).
     public var serverSideEncryption: S3ServerSideEncryption?
     /// The storage class of written objects.
@@ -79,11 +84,26 @@ public struct SyncSettings: Sendable, Equatable {
         let endpoint =
             value(flags.endpoint, "s3-endpoint") ?? nonEmpty(environment["AWS_ENDPOINT_URL_S3"])
             ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
+        var allowInsecure = false
+        if let given = flags.allowInsecureEndpoint {
+            allowInsecure = given
+        } else if let given = try inputs.bool("s3-allow-insecure-endpoint", flag: "--allow-insecure-endpoint") {
+            allowInsecure = given
+        }
         if let endpoint {
             do {
-                _ = try S3Endpoint.custom(endpoint)
+                try S3EndpointSafety.check(S3Endpoint.custom(endpoint), allowInsecure: allowInsecure)
             } catch {
                 throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
+            }
+        }
+        let owner = value(flags.expectedBucketOwner, "s3-expected-bucket-owner")
+        if let owner {
+            do {
+                try S3Validation.validateAccountID(owner)
+            } catch {
+                throw InputError(
+                    input: "s3-expected-bucket-owner", flag: "--expected-bucket-owner", message: error.message)
             }
         }
         var pathStyle = endpoint != nil
@@ -168,6 +188,8 @@ public struct SyncSettings: Sendable, Equatable {
             maxFileSize: maxFileSize, concurrency: concurrency, snapshot: snapshot, storagePath: storagePath,
             stateDirectory: stateDirectory)
         settings.includeCredentials = includeCredentials
+        settings.expectedBucketOwner = owner
+        settings.allowInsecureEndpoint = allowInsecure
         return settings
     }
 
@@ -193,6 +215,27 @@ public struct SyncSettings: Sendable, Equatable {
     public func s3Endpoint() throws(S3Error) -> S3Endpoint {
         if let endpoint { return try S3Endpoint.custom(endpoint, forcePathStyle: pathStyle) }
         return S3Endpoint.aws(region: region, forcePathStyle: pathStyle)
+    }
+
+    /// ``s3Endpoint()`` after ``S3EndpointSafety/checkResolved(_:allowInsecure:)``: the host is resolved (once, here)
+    /// and a link-local, metadata or (without `s3-allow-insecure-endpoint`) non-loopback plain-http address is an
+    /// ``InputError`` for `s3-endpoint`, before any request.
+    public func checkedEndpoint() throws(InputError) -> S3Endpoint {
+        do {
+            let endpoint = try s3Endpoint()
+            try S3EndpointSafety.checkResolved(endpoint, allowInsecure: allowInsecureEndpoint)
+            return endpoint
+        } catch {
+            throw InputError(input: "s3-endpoint", flag: "--endpoint", message: error.message)
+        }
+    }
+
+    /// The client settings for `endpoint`: region, expected bucket owner, insecure-endpoint permission, and the
+    /// prefix AccessDenied messages suggest IAM statements for.
+    public func clientConfiguration(endpoint: S3Endpoint) -> S3ClientConfiguration {
+        S3ClientConfiguration(
+            region: region, endpoint: endpoint, expectedBucketOwner: expectedBucketOwner,
+            allowInsecureEndpoint: allowInsecureEndpoint, permissionPrefix: location.prefix)
     }
 
     /// The engine options these settings ask for (`dryRun` off).

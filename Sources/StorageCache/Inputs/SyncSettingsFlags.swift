@@ -6,6 +6,8 @@ public struct SyncSettingsFlags: Sendable, Equatable {
     public var prefix: String?
     public var endpoint: String?
     public var pathStyle: Bool?
+    public var expectedBucketOwner: String?
+    public var allowInsecureEndpoint: Bool?
     public var agentIdentity: String?
     public var repo: String?
     public var sse: String?
@@ -28,6 +30,7 @@ public struct SyncSettingsFlags: Sendable, Equatable {
         "s3-sse": "--sse", "s3-kms-key-id": "--kms-key-id", "s3-storage-class": "--storage-class",
         "exclude": "--exclude", "max-sync-size": "--max-sync-size", "max-file-size": "--max-file-size",
         "concurrency": "--concurrency", "snapshot": "--no-snapshot", "storage-path": "--path",
-        "state-dir": "--state-dir",
+        "state-dir": "--state-dir", "s3-expected-bucket-owner": "--expected-bucket-owner",
+        "s3-allow-insecure-endpoint": "--allow-insecure-endpoint",
     ]
 }

@@ -19,6 +19,10 @@ public struct PendingEntry: Codable, Sendable, Equatable {
     public var endpoint: String?
     public var region: String
     public var pathStyle: Bool
+    /// `s3-expected-bucket-owner`, kept so that the retry sends the header too (absent in older files).
+    public var expectedBucketOwner: String?
+    /// `s3-allow-insecure-endpoint` when it was on (absent in older files).
+    public var allowInsecureEndpoint: Bool?
     /// Object options: `AES256`, `aws:kms` or `nil`, the KMS key id (an identifier, not a secret), storage class.
     public var sse: String?
     public var kmsKeyID: String?
@@ -92,6 +96,8 @@ public struct PendingEntry: Codable, Sendable, Equatable {
             kmsKeyID: kmsKeyID, storageClass: settings.storageClass, excludes: settings.excludes,
             maxSyncSize: settings.maxSyncSize, maxFileSize: settings.maxFileSize, concurrency: settings.concurrency,
             snapshot: settings.snapshot, failedAt: date, lastError: error)
+        expectedBucketOwner = settings.expectedBucketOwner
+        allowInsecureEndpoint = settings.allowInsecureEndpoint ? true : nil
     }
 
     /// The settings to retry this entry with, in `stateDirectory`.
@@ -104,6 +110,8 @@ public struct PendingEntry: Codable, Sendable, Equatable {
         flags.endpoint = endpoint
         flags.region = region
         flags.pathStyle = pathStyle
+        flags.expectedBucketOwner = expectedBucketOwner
+        flags.allowInsecureEndpoint = allowInsecureEndpoint
         flags.sse = sse
         flags.kmsKeyID = kmsKeyID
         flags.storageClass = storageClass

@@ -4,11 +4,12 @@ public enum ExitStatus: Int32, Sendable, Codable, CaseIterable {
     case success = 0
     /// An operation failed: I/O, network, a service error.
     case failed = 1
-    /// A bad flag or input value.
+    /// A bad flag or input value, or a refused endpoint (`insecure-endpoint`, `link-local-endpoint`); for `doctor`
+    /// also a bucket in another region.
     case invalidInput = 2
     /// Something asked for was not there: a cache miss with `--fail-on-cache-miss`, a missing archive.
     case notFound = 3
-    /// Access denied: permissions, credentials missing or refused.
+    /// Access denied: permissions, credentials missing or refused, a bucket of another account (`doctor`).
     case accessDenied = 4
     /// Data integrity: a corrupted or hostile archive, a checksum mismatch.
     case dataIntegrity = 5
