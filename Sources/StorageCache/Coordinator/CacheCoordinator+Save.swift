@@ -17,6 +17,9 @@ extension CacheCoordinator {
         let (primaryOutcome, s3Outcome) = await (primaryResult, s3Result)
 
         var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
+        if settings.includeCredentials || settings.s3?.includeCredentials == true {
+            report.warnings.append(OpenCodeDefaults.credentialsWarning)
+        }
         if let (part, failure) = s3Outcome {
             report.s3 = part
             if let failure {

@@ -102,10 +102,12 @@ extension CacheSettings {
         // The primary holds what S3 holds: credential files and logs stay out unless include-credentials is on.
         let includeCredentials = try inputs.bool("include-credentials", flag: nil) ?? false
         tarball.excludes = OpenCodeDefaults.excludes(includeCredentials: includeCredentials) + tarball.excludes
-        return CacheSettings(
+        var settings = CacheSettings(
             storagePath: storagePath, key: key, restoreKeys: restoreKeys, primary: primary,
             cacheDirectory: cacheDirectory, s3: s3, s3FailureMode: mode, failOnCacheMiss: failOnCacheMiss,
             lookupOnly: lookupOnly, agentIdentity: identity, repo: repo, tarball: tarball, overwrite: overwrite,
             eviction: eviction, syncRestoredTree: syncRestoredTree)
+        settings.includeCredentials = includeCredentials
+        return settings
     }
 }

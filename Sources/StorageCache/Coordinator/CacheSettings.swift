@@ -37,6 +37,8 @@ public struct CacheSettings: Sendable {
     public var eviction: EvictionPolicy
     /// Whether a primary restore flushes the tree to disk before swapping it in.
     public var syncRestoredTree: Bool
+    /// Whether credential files are saved (`include-credentials: true`): every save then warns.
+    public var includeCredentials = false
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {
