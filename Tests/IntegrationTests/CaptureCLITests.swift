@@ -148,21 +148,25 @@ struct CaptureCLITests {
             let saved = try CLI.run(["save", "--json"], environment: CLI.environment(home: dir, inputs))
             #expect(saved.status == 0, "\(saved.stderr)")
 
-            // The saved state, from a clean restore.
-            var clean = inputs
-            clean["INPUT_STORAGE-PATH"] = dir + "/clean"
-            #expect(try CLI.run(["restore"], environment: CLI.environment(home: dir, clean)).status == 0)
-            let reference = try SyncCaptureTests.probe(dir + "/clean/opencode.db")
-            try #require(reference.integrity == "ok" && reference.rows.count == 3, "\(reference)")
-            let savedRows = reference.rows[0]
-            #expect(reference.rows[1] == 1 && reference.rows[2] == savedRows, "contiguous: \(reference.rows)")
-
-            // Primary hit and (with an empty cache directory) S3, each over a copy of the tree that went on.
+            // Primary hit and (with an empty cache directory) S3. Each store's saved state comes from a clean
+            // restore first (the save captures for each store on its own, so with a writer going on they may hold
+            // different commits), then the same store restores over a copy of that tree that went on.
             for (name, cache, source) in [
                 ("primary", dir + "/cache", "primary"), ("s3", dir + "/empty-cache", "s3"),
             ] {
+                var clean = inputs
+                clean["INPUT_STORAGE-PATH"] = dir + "/clean-\(name)"
+                clean["INPUT_CACHE-DIR"] = cache + "-clean"
+                if source == "primary" { clean["INPUT_CACHE-DIR"] = cache }
+                let cleanRun = try CLI.run(["restore", "--json"], environment: CLI.environment(home: dir, clean))
+                #expect(try CLI.json(cleanRun.stdout)["source"] as? String == source, "\(cleanRun.stdout)")
+                let reference = try SyncCaptureTests.probe(dir + "/clean-\(name)/opencode.db")
+                try #require(reference.integrity == "ok" && reference.rows.count == 3, "\(reference)")
+                let savedRows = reference.rows[0]
+                #expect(reference.rows[1] == 1 && reference.rows[2] == savedRows, "contiguous: \(reference.rows)")
+
                 let target = dir + "/stale-\(name)"
-                _ = try ChildProcess.run("/bin/cp", ["-a", dir + "/clean", target])
+                _ = try ChildProcess.run("/bin/cp", ["-a", dir + "/clean-\(name)", target])
                 try Self.leaveStaleCompanions(target)
                 let live = try SyncCaptureTests.probe(target + "/opencode.db")
                 #expect(live.rows.first == savedRows + 500, "the stale WAL holds more rows: \(live.rows)")
@@ -174,8 +178,14 @@ struct CaptureCLITests {
                     ["restore", "--json"], environment: CLI.environment(home: dir, restoreInputs))
                 #expect(restored.status == 0, "\(restored.stderr)")
                 #expect(try CLI.json(restored.stdout)["source"] as? String == source, "\(restored.stdout)")
+                // The stale companions are gone. (Warming the primary after an S3 restore captures the restored
+                // database, and SQLite's read-only open leaves a new, empty -wal and its -shm: no frames, so the
+                // main file is the whole state.)
                 let names = try FileManager.default.contentsOfDirectory(atPath: target)
-                #expect(!names.contains(where: Self.isCompanion), "\(name): stale companions left: \(names)")
+                #expect(!names.contains { $0.hasSuffix("-journal") }, "\(name): \(names)")
+                let wal = (try? FileManager.default.attributesOfItem(atPath: target + "/opencode.db-wal"))?[.size]
+                #expect((wal as? Int ?? 0) == 0, "\(name): a non-empty -wal was left: \(names), \(wal ?? 0) bytes")
+                if source == "primary" { #expect(!names.contains(where: Self.isCompanion), "\(name): \(names)") }
                 let state = try SyncCaptureTests.probe(target + "/opencode.db")
                 #expect(state.integrity == "ok", "\(name): \(state.integrity)")
                 #expect(state.rows == reference.rows, "\(name): \(state.rows), saved \(reference.rows)")

@@ -128,6 +128,7 @@ struct RunSQLiteKillTests {
 
             var previous = 0  // rows in S3 after the previous round
             var roundsWithSync = 0
+            var summary: [String] = []
             for round in 1...Self.rounds {
                 let writerLog = fixture.scratch + "/writer-\(round).log"
                 let run = try RunningCLI(
@@ -191,9 +192,11 @@ struct RunSQLiteKillTests {
                 )
                 #expect(k >= previous, "round \(round): \(k) rows, fewer than the \(previous) of the previous round")
                 #expect(k <= written.highest, "round \(round): \(k) rows, but only \(written.highest) were committed")
+                summary.append("\(k)≥\(lowerBound)\(sync == nil ? "" : "*")")
                 previous = k
                 try? FileManager.default.removeItem(atPath: fresh)
             }
+            print("RunSQLiteKillTests: rows after each round ≥ lower bound (* a sync was reported): \(summary)")
             #expect(roundsWithSync >= Self.rounds / 3, "every third round waits for a sync: \(roundsWithSync)")
             #expect(previous > 0, "something was synced over \(Self.rounds) rounds")
         }
