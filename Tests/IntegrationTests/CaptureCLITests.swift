@@ -192,4 +192,62 @@ struct CaptureCLITests {
             }
         }
     }
+
+    /// Excluded files are not part of the saved tree, so a restore should leave the host's own copies alone, as
+    /// `rsync --delete` and `aws s3 sync --delete` do with their excludes. Today both restores replace the whole
+    /// directory: a bot host that provisions `auth.json` before `run` loses it at every start.
+    @Test func restoreKeepsTheHostsOwnCredentialsAndLogs() async throws {
+        try await RunFixture.with("cap-keep") { fixture in
+            let first = try ChildProcess.run(
+                S3TestEnvironment.binary,
+                fixture.arguments(["--sync-interval", "0"], ["sh", "-c", "echo saved > \"$STORE/a.txt\""]),
+                environment: fixture.environment())
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try await fixture.manifest()?.files == ["a.txt"])
+            // The host provisions its credentials (and has logs) before the next start.
+            try FileManager.default.createDirectory(atPath: fixture.store + "/log", withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: fixture.store + "/auth.json"))
+            try Data("log\n".utf8).write(to: URL(fileURLWithPath: fixture.store + "/log/x.log"))
+            let second = try ChildProcess.run(
+                S3TestEnvironment.binary, fixture.arguments(["--sync-interval", "0"], ["true"]),
+                environment: fixture.environment())
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(FileManager.default.fileExists(atPath: fixture.store + "/a.txt"))
+            await withKnownIssue("a restore deletes excluded local files (credentials, log/)") {
+                #expect(FileManager.default.fileExists(atPath: fixture.store + "/auth.json"), "run (S3 restore)")
+                #expect(FileManager.default.fileExists(atPath: fixture.store + "/log/x.log"), "run (S3 restore)")
+            }
+
+            // The primary: save a tree, restore it over a directory holding credentials.
+            let cache = fixture.scratch + "/cache"
+            let target = fixture.scratch + "/target"
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: target + "/auth.json"))
+            let env = fixture.environment()
+            let saved = try ChildProcess.run(
+                S3TestEnvironment.binary, ["save", "--path", fixture.store, "--key", "k", "--cache-dir", cache],
+                environment: env)
+            #expect(saved.status == 0, "\(saved.stderr)")
+            let restored = try ChildProcess.run(
+                S3TestEnvironment.binary, ["restore", "--path", target, "--key", "k", "--cache-dir", cache],
+                environment: env)
+            #expect(restored.status == 0, "\(restored.stderr)")
+            #expect(FileManager.default.fileExists(atPath: target + "/a.txt"))
+            await withKnownIssue("a restore deletes excluded local files (credentials, log/)") {
+                #expect(FileManager.default.fileExists(atPath: target + "/auth.json"), "restore (primary)")
+            }
+        }
+    }
+
+    @Test func runWarnsWhenCredentialsAreIncluded() async throws {
+        try await RunFixture.with("cap-run-cred") { fixture in
+            let run = try ChildProcess.run(
+                S3TestEnvironment.binary,
+                fixture.arguments(["--sync-interval", "0"], ["sh", "-c", "echo {} > \"$STORE/auth.json\""]),
+                environment: fixture.environment(["INPUT_INCLUDE-CREDENTIALS": "true"]))
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("include-credentials is true"), "\(run.stderr)")
+            #expect(try await fixture.manifest()?.files == ["auth.json"])
+        }
+    }
 }
