@@ -128,21 +128,6 @@ struct CaptureCLITests {
         }
     }
 
-    /// Leaves `-wal`/`-shm` beside `<root>/opencode.db` holding 500 rows more than the main file (never checkpointed).
-    static func leaveStaleCompanions(_ root: String) throws {
-        _ = try SyncCaptureTests.python3(
-            """
-            import sqlite3, sys, os
-            db = sqlite3.connect(sys.argv[1], isolation_level=None)
-            db.execute("PRAGMA wal_autocheckpoint=0")
-            for _ in range(500):
-                db.execute("INSERT INTO probe(v) VALUES (randomblob(10))")
-            os._exit(0)
-            """, [root + "/opencode.db"])
-        #expect(FileManager.default.fileExists(atPath: root + "/opencode.db-wal"))
-        #expect(FileManager.default.fileExists(atPath: root + "/opencode.db-shm"))
-    }
-
     @Test func restoreOverStaleCompanionsGivesTheSavedStateFromThePrimaryAndFromS3() async throws {
         try await withLiveSetup("cap-cli-stale") { _, _, dir, inputs in
             let saved = try CLI.run(["save", "--json"], environment: CLI.environment(home: dir, inputs))
@@ -167,7 +152,7 @@ struct CaptureCLITests {
 
                 let target = dir + "/stale-\(name)"
                 _ = try ChildProcess.run("/bin/cp", ["-a", dir + "/clean-\(name)", target])
-                try Self.leaveStaleCompanions(target)
+                try SyncCaptureTests.leaveStaleCompanions(target)
                 let live = try SyncCaptureTests.probe(target + "/opencode.db")
                 #expect(live.rows.first == savedRows + 500, "the stale WAL holds more rows: \(live.rows)")
 
