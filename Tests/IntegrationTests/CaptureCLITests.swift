@@ -134,8 +134,7 @@ struct CaptureCLITests {
             #expect(saved.status == 0, "\(saved.stderr)")
 
             // Primary hit and (with an empty cache directory) S3. Each store's saved state comes from a clean
-            // restore first (the save captures for each store on its own, so with a writer going on they may hold
-            // different commits), then the same store restores over a copy of that tree that went on.
+            // restore first, then the same store restores over a copy of that tree that went on.
             for (name, cache, source) in [
                 ("primary", dir + "/cache", "primary"), ("s3", dir + "/empty-cache", "s3"),
             ] {
@@ -174,6 +173,34 @@ struct CaptureCLITests {
                 let state = try SyncCaptureTests.probe(target + "/opencode.db")
                 #expect(state.integrity == "ok", "\(name): \(state.integrity)")
                 #expect(state.rows == reference.rows, "\(name): \(state.rows), saved \(reference.rows)")
+            }
+        }
+    }
+
+    /// A save with both stores captures the live database once: the primary and S3 hold the same commit (the
+    /// writer commits every 20 ms, so two captures would mostly differ).
+    @Test func oneSaveGivesThePrimaryAndS3TheSameCommit() async throws {
+        try await withLiveSetup("cap-cli-same") { _, _, dir, inputs in
+            for round in 1...3 {
+                var inputs = inputs
+                inputs["INPUT_KEY"] = "opencode-v\(round)"  // primary entries are immutable: one key a save
+                let saved = try CLI.run(["save", "--json"], environment: CLI.environment(home: dir, inputs))
+                #expect(saved.status == 0, "\(saved.stderr)")
+                var states: [String: [Int]] = [:]
+                for (name, cache) in [("primary", dir + "/cache"), ("s3", dir + "/empty-\(round)")] {
+                    var restore = inputs
+                    restore["INPUT_STORAGE-PATH"] = dir + "/same-\(name)-\(round)"
+                    restore["INPUT_CACHE-DIR"] = cache
+                    let restored = try CLI.run(
+                        ["restore", "--json"], environment: CLI.environment(home: dir, restore))
+                    #expect(try CLI.json(restored.stdout)["source"] as? String == name, "\(restored.stdout)")
+                    let state = try SyncCaptureTests.probe(dir + "/same-\(name)-\(round)/opencode.db")
+                    #expect(state.integrity == "ok")
+                    states[name] = state.rows
+                }
+                #expect(states["primary"] == states["s3"], "round \(round): \(states)")
+                let leftovers = (FileManager.default.subpaths(atPath: dir) ?? []).filter { $0.contains(".sc-capture-") }
+                #expect(leftovers.isEmpty, "no staging copy is left: \(leftovers)")
             }
         }
     }

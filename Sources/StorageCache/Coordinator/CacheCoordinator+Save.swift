@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 
 extension CacheCoordinator {
@@ -12,8 +13,12 @@ extension CacheCoordinator {
             throw StoreError(
                 code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
         }
-        async let primaryResult = savePrimary()
-        async let s3Result = pushS3()
+        // With both stores, databases are captured once, so the primary and S3 hold the same committed state.
+        let engine = s3?.makeEngine()
+        let shared = await sharedCapture(engine: engine)
+        defer { shared?.remove() }
+        async let primaryResult = savePrimary(from: shared)
+        async let s3Result = pushS3(engine: engine, from: shared)
         let (primaryOutcome, s3Outcome) = await (primaryResult, s3Result)
 
         var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
@@ -44,26 +49,49 @@ extension CacheCoordinator {
         return report
     }
 
-    private func savePrimary() async -> Result<SaveResult, StoreError>? {
+    /// One capture of the storage directory for both stores, when there are two, the tree holds a database, and
+    /// both leave out the same paths; `nil` otherwise (or when the capture fails: each store then captures alone).
+    private func sharedCapture(engine: SyncEngine?) async -> CapturedTree? {
+        guard primary != nil, let engine, engine.options.captureDatabases, !engine.options.dryRun,
+            engine.options.excludes == settings.tarball.excludes,
+            TreeCapture.containsDatabases(source: settings.storagePath, excludes: engine.options.excludes)
+        else { return nil }
+        do {
+            return try await SyncEngine.capture(settings.storagePath, options: engine.options, logger: logger)
+        } catch {
+            logger.warning("a shared capture failed (\(error.message)); each store captures on its own")
+            return nil
+        }
+    }
+
+    private func savePrimary(from shared: CapturedTree?) async -> Result<SaveResult, StoreError>? {
         guard let primary else { return nil }
+        var options = SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)
+        options.captureDatabases = shared == nil
         do {
             return .success(
                 try await primary.save(
-                    directory: settings.storagePath, key: settings.key,
-                    options: SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)))
+                    directory: shared?.path ?? settings.storagePath, key: settings.key, options: options))
         } catch {
             return .failure(error)
         }
     }
 
-    private func pushS3() async -> (CacheSaveReport.S3Part, SyncError?)? {
-        guard let s3 else { return nil }
+    private func pushS3(engine: SyncEngine?, from shared: CapturedTree?) async -> (CacheSaveReport.S3Part, SyncError?)?
+    {
+        guard let s3, let engine else { return nil }
         let clock = Stopwatch()
         let location = s3.locationDescription
         let queue = PendingQueue(directory: s3.settings.stateDirectory)
         let path = FileSystem.absolute(settings.storagePath)
         do {
-            let pushed = try await s3.makeEngine().push(from: settings.storagePath)
+            var pushed: PushResult
+            if let shared {
+                pushed = try await engine.push(tree: shared.path, cacheKey: settings.storagePath)
+                pushed.warnings = shared.warnings + pushed.warnings
+            } else {
+                pushed = try await engine.push(from: settings.storagePath)
+            }
             clearPending(queue, settings: s3.settings, path: path)
             return (
                 CacheSaveReport.S3Part(
