@@ -75,6 +75,7 @@ struct RunCommand: AsyncParsableCommand {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let lock = try StorageDirectoryLock.acquire(for: path)
             let context = CommandContext(json: false, verbose: options.verbose)
+            for warning in settings.warnings { context.logger.warning("\(warning)") }
             let engine = SyncEngine(
                 client: client, location: settings.location, options: settings.syncOptions(), logger: context.logger)
             let synchronizer: any StateSynchronizer =

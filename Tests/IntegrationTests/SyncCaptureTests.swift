@@ -64,6 +64,21 @@ struct SyncCaptureTests {
         return writer
     }
 
+    /// Leaves `-wal`/`-shm` beside `<root>/opencode.db` holding 500 rows more than the main file (never checkpointed).
+    static func leaveStaleCompanions(_ root: String) throws {
+        _ = try python3(
+            """
+            import sqlite3, sys, os
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            for _ in range(500):
+                db.execute("INSERT INTO probe(v) VALUES (randomblob(10))")
+            os._exit(0)
+            """, [root + "/opencode.db"])
+        #expect(FileManager.default.fileExists(atPath: root + "/opencode.db-wal"))
+        #expect(FileManager.default.fileExists(atPath: root + "/opencode.db-shm"))
+    }
+
     static func settings(bucket: String, state: String, includeCredentials: Bool = false) throws -> SyncOptions {
         var environment = [
             "INPUT_S3-BUCKET": bucket, "INPUT_REPO": "owner/repo", "HOME": "/nonexistent", "INPUT_STATE-DIR": state,
@@ -106,16 +121,7 @@ struct SyncCaptureTests {
                 // Pull over a copy of the tree that still has stale -wal/-shm (a later, uncheckpointed state).
                 let restored = dir + "/restored"
                 _ = try ChildProcess.run("/bin/cp", ["-a", source, restored])
-                _ = try Self.python3(
-                    """
-                    import sqlite3, sys, os
-                    db = sqlite3.connect(sys.argv[1], isolation_level=None)
-                    db.execute("PRAGMA wal_autocheckpoint=0")
-                    for _ in range(500):
-                        db.execute("INSERT INTO probe(v) VALUES (randomblob(10))")
-                    os._exit(0)
-                    """, [restored + "/opencode.db"])
-                #expect(FileManager.default.fileExists(atPath: restored + "/opencode.db-wal"))
+                try Self.leaveStaleCompanions(restored)
                 let pulled = try await engine.pull(into: restored)
                 #expect(pulled.source == (snapshot ? .snapshot : .objects))
                 let names = try FileManager.default.contentsOfDirectory(atPath: restored)

@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 
 extension CacheCoordinator {
@@ -17,22 +18,31 @@ extension CacheCoordinator {
             throw StoreError(
                 code: .invalidInput, message: "storage-path (--path) \(settings.storagePath) is not a directory")
         }
+        // With both stores, databases are captured once, so the primary and S3 hold the same committed state.
+        let base = baseGeneration.current
+        let engine = s3.map { conditionalEngine($0, base: base) }
+        let shared = await sharedCapture(engine: engine)
+        defer { shared?.remove() }
         // The push runs beside the primary save; the primary entry is stamped with the generation it leaves
         // current (CacheCoordinator+Freshness), awaited only when its archive is written.
-        let base = baseGeneration.current
-        let push = Task<(CacheSaveReport.S3Part, SyncError?)?, Never> { await pushS3(base: base) }
+        let push = Task<(CacheSaveReport.S3Part, SyncError?)?, Never> {
+            await pushS3(engine: engine, from: shared)
+        }
         let stampEntry: (@Sendable () async -> [String: String])? =
             s3 == nil ? nil : { @Sendable in await self.stamp(after: push.value, base: base) }
         // Cancelling the save cancels the push too, as the `async let` it replaces did.
         typealias Outcomes = (Result<SaveResult, StoreError>?, (CacheSaveReport.S3Part, SyncError?)?)
         let (primaryOutcome, s3Outcome): Outcomes = await withTaskCancellationHandler {
-            let primaryOutcome = await savePrimary(stamp: stampEntry)
+            let primaryOutcome = await savePrimary(from: shared, stamp: stampEntry)
             return (primaryOutcome, await push.value)
         } onCancel: {
             push.cancel()
         }
 
         var report = CacheSaveReport(key: settings.key, source: settings.storagePath, primaryStore: primary?.name)
+        if settings.includeCredentials || settings.s3?.includeCredentials == true {
+            report.warnings.append(OpenCodeDefaults.credentialsWarning)
+        }
         if let (part, failure) = s3Outcome {
             report.s3 = part
             if let conflict = part.conflict {
@@ -68,27 +78,52 @@ extension CacheCoordinator {
         return report
     }
 
-    private func savePrimary(stamp: (@Sendable () async -> [String: String])?) async -> Result<SaveResult, StoreError>?
-    {
+    /// One capture of the storage directory for both stores, when there are two, the tree holds a database, and
+    /// both leave out the same paths; `nil` otherwise (or when the capture fails: each store then captures alone).
+    private func sharedCapture(engine: SyncEngine?) async -> CapturedTree? {
+        guard primary != nil, let engine, engine.options.captureDatabases, !engine.options.dryRun,
+            engine.options.excludes == settings.tarball.excludes,
+            TreeCapture.containsDatabases(source: settings.storagePath, excludes: engine.options.excludes)
+        else { return nil }
+        do {
+            return try await SyncEngine.capture(settings.storagePath, options: engine.options, logger: logger)
+        } catch {
+            logger.warning("a shared capture failed (\(error.message)); each store captures on its own")
+            return nil
+        }
+    }
+
+    private func savePrimary(
+        from shared: CapturedTree?, stamp: (@Sendable () async -> [String: String])?
+    ) async -> Result<SaveResult, StoreError>? {
         guard let primary else { return nil }
         var options = SaveOptions(tarball: settings.tarball, overwrite: settings.overwrite)
+        options.captureDatabases = shared == nil
         options.resolveMetadata = stamp
         do {
             return .success(
-                try await primary.save(directory: settings.storagePath, key: settings.key, options: options))
+                try await primary.save(
+                    directory: shared?.path ?? settings.storagePath, key: settings.key, options: options))
         } catch {
             return .failure(error)
         }
     }
 
-    private func pushS3(base: Int?) async -> (CacheSaveReport.S3Part, SyncError?)? {
-        guard let s3 else { return nil }
+    private func pushS3(engine: SyncEngine?, from shared: CapturedTree?) async -> (CacheSaveReport.S3Part, SyncError?)?
+    {
+        guard let s3, let engine else { return nil }
         let clock = Stopwatch()
         let location = s3.locationDescription
         let queue = PendingQueue(directory: s3.settings.stateDirectory)
         let path = FileSystem.absolute(settings.storagePath)
         do {
-            let pushed = try await conditionalEngine(s3, base: base).push(from: settings.storagePath)
+            var pushed: PushResult
+            if let shared {
+                pushed = try await engine.push(tree: shared.path, cacheKey: settings.storagePath)
+                pushed.warnings = shared.warnings + pushed.warnings
+            } else {
+                pushed = try await engine.push(from: settings.storagePath)
+            }
             // A pending record would later push this (older) tree unconditionally: a conflict clears it too.
             clearPending(queue, settings: s3.settings, path: path)
             var part = CacheSaveReport.S3Part(

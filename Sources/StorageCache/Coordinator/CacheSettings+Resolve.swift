@@ -115,6 +115,7 @@ extension CacheSettings {
             cacheDirectory: cacheDirectory, s3: s3, s3FailureMode: mode, failOnCacheMiss: failOnCacheMiss,
             lookupOnly: lookupOnly, agentIdentity: identity, repo: repo, tarball: tarball, overwrite: overwrite,
             eviction: eviction, syncRestoredTree: syncRestoredTree, cacheMode: cacheMode, versionPath: versionPath)
+        settings.includeCredentials = includeCredentials
         // Freshness: which store a restore trusts first.
         settings.restoreOrder = try RestoreOrder.resolve(flag: flags.restoreOrder, environment: environment)
         return settings

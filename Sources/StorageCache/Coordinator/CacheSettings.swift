@@ -44,6 +44,8 @@ public struct CacheSettings: Sendable {
     public var versionPath: String
     /// Which store a restore trusts first when both are on (input `restore-order`; see ``RestoreOrder``).
     public var restoreOrder: RestoreOrder = .newest
+    /// Whether credential files are saved (`include-credentials: true`): every save then warns.
+    public var includeCredentials = false
 
     /// `opencode-storage-<identity>-<owner-repo>-<OS>`, e.g. `opencode-storage-github-owner-repo-Linux`.
     public static func defaultKey(agentIdentity: AgentIdentity, repo: String, os: String) -> String {

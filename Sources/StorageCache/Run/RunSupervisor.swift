@@ -69,8 +69,9 @@ public final class RunSupervisor: Sendable {
                 continue
             }
             do {
+                let started = Self.unixTime()
                 let report = try await synchronizer.save(final: false)
-                log(report, as: "synced")
+                log(report, as: "synced", started: started)
             } catch {
                 if Task.isCancelled { return }
                 logger.warning(
@@ -87,14 +88,15 @@ public final class RunSupervisor: Sendable {
             await periodic.value
             guard await synchronizer.hasChanges() else { return .unchanged }
             do {
-                return .saved(try await synchronizer.save(final: true))
+                let started = Self.unixTime()
+                return .saved(try await synchronizer.save(final: true), started: started)
             } catch {
                 return .failed("\(error)")
             }
         }
         let outcome = await Self.first(work, deadline: deadline)
         switch outcome {
-        case .saved(let report): log(report, as: "final save: synced")
+        case .saved(let report, let started): log(report, as: "final save: synced", started: started)
         case .unchanged:
             let generation = lastGeneration.withLock { $0 }
             let since = generation.map { "generation \($0)" } ?? "the restore"
@@ -109,15 +111,26 @@ public final class RunSupervisor: Sendable {
         }
     }
 
-    private func log(_ report: RunSaveReport, as verb: String) {
+    /// Logs a finished save. The line ends with `sync_started=<unix seconds>`, when the save began (before its
+    /// scan and capture), so a caller can tell which writes the synced generation holds at least.
+    private func log(_ report: RunSaveReport, as verb: String, started: Double) {
         for warning in report.warnings { logger.warning("\(warning)") }
         if let generation = report.generation { lastGeneration.withLock { $0 = generation } }
         let generation = report.generation.map(String.init) ?? "?"
+        let metadata: Logger.Metadata = ["sync_started": "\(started)"]
         if report.committed {
-            logger.notice("\(verb) generation \(generation) (\(report.files) files)")
+            logger.notice("\(verb) generation \(generation) (\(report.files) files)", metadata: metadata)
         } else {
-            logger.notice("\(verb) nothing new: generation \(generation) is current (\(report.files) files)")
+            logger.notice(
+                "\(verb) nothing new: generation \(generation) is current (\(report.files) files)", metadata: metadata)
         }
+    }
+
+    /// Seconds since 1970 (CLOCK_REALTIME), as writers stamp their commits.
+    static func unixTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     private func format(_ seconds: Double) -> String {
@@ -125,7 +138,7 @@ public final class RunSupervisor: Sendable {
     }
 
     enum FinalOutcome: Sendable {
-        case saved(RunSaveReport)
+        case saved(RunSaveReport, started: Double)
         case unchanged
         case failed(String)
         case timedOut
