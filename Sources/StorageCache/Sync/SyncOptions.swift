@@ -21,6 +21,8 @@ public struct SyncOptions: Sendable {
     public var captureDatabases: Bool = true
     /// Plan only: read the remote manifest and scan, change nothing.
     public var dryRun: Bool = false
+    /// Runs immediately before every manifest commit; a throw stops the push (a lost ``HostLease``).
+    public var commitGuard: (any ManifestCommitGuard)?
 
     public init() {}
 }
