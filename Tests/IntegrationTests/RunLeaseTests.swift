@@ -91,9 +91,15 @@ struct RunLeaseTests {
             let second = try RunningCLI(
                 fixture.arguments(
                     ["--lease", "--lease-wait", "60", "--sync-interval", "1"],
-                    ["sh", "-c", "cat \"$STORE/one.txt\" > \"$MARKER\"; echo two > \"$STORE/two.txt\""],
+                    [
+                        "sh", "-c",
+                        "cat \"$STORE/one.txt\" > \"$MARKER\"; echo two > \"$STORE/two.txt\"; "
+                            + "while [ ! -e \"$GO2\" ]; do sleep 0.05; done",
+                    ],
                     store: fixture.scratch + "/b"),
-                environment: fixture.environment(["MARKER": marker, "STORE": fixture.scratch + "/b"]),
+                environment: fixture.environment([
+                    "MARKER": marker, "STORE": fixture.scratch + "/b", "GO2": go + "2",
+                ]),
                 scratch: fixture.scratch)
             try second.waitForLog("is held by \(holder)")
             usleep(1_500_000)
@@ -103,7 +109,9 @@ struct RunLeaseTests {
             _ = FileManager.default.createFile(atPath: go, contents: nil)
             #expect(try first.waitForExit() == 0, "\(first.stderr)")
             #expect(first.stderr.contains("released the host lease"), "\(first.stderr)")
+            try second.waitForLog("child started pid ", timeout: 30)
             let firstGeneration = try #require(Self.remoteState(fixture).generation)
+            _ = FileManager.default.createFile(atPath: go + "2", contents: nil)
 
             #expect(try second.waitForExit(timeout: 30) == 0, "\(second.stderr)")
             let log = second.stderr
@@ -117,6 +125,30 @@ struct RunLeaseTests {
             #expect(state.files == ["one.txt": Self.sha256("one\n"), "two.txt": Self.sha256("two\n")])
             #expect(state.lease?["released"] as? Bool == true, "released at exit: \(state.lease ?? [:])")
             #expect(state.lease?["holder"] as? String == (try Self.holderID(log)))
+        }
+    }
+
+    @Test func badLeaseInputsExit2NamingTheInputAndStartNothing() async throws {
+        try await RunFixture.with("lease-input") { fixture in
+            let marker = fixture.scratch + "/ran"
+            let cases: [([String], [String: String], String)] = [
+                (
+                    ["--lease", "--lease-ttl", "30", "--sync-interval", "60"], [:],
+                    "invalid input lease-ttl (--lease-ttl)"
+                ),
+                (["--lease-wait", "later"], [:], "invalid input lease-wait (--lease-wait)"),
+                ([], ["INPUT_LEASE": "maybe"], "invalid input lease (--lease)"),
+                ([], ["INPUT_LEASE": "true", "INPUT_LEASE-TTL": "0"], "invalid input lease-ttl (--lease-ttl)"),
+            ]
+            for (flags, inputs, message) in cases {
+                let run = try ChildProcess.run(
+                    S3TestEnvironment.binary, fixture.arguments(flags, ["touch", marker]),
+                    environment: fixture.environment(inputs))
+                #expect(run.status == 2, "\(flags) \(inputs): \(run.stderr)")
+                #expect(run.stderr.contains(message), "\(run.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: marker))
+            #expect(try Self.remoteState(fixture).lease == nil, "no lease was written")
         }
     }
 

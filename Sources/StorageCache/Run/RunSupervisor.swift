@@ -79,7 +79,7 @@ public final class RunSupervisor: Sendable {
             throw RunError(
                 .leaseLost,
                 "lost the host lease \(lease.location) while the command ran (\(reason)); the command was stopped "
-                    + "and nothing was saved after that (its \(termination))")
+                    + "and nothing was saved after that (the command \(termination))")
         }
         await endLease(renewal)
         logger.notice("exit code \(termination.exitStatus)")
