@@ -312,3 +312,55 @@ final class FakeWallClock: Sendable {
         }
     }
 }
+
+@Suite(.serialized) struct RunSupervisorLeaseTests {
+    static let logger = Logger(label: "run-lease-tests") { _ in SwiftLogNoOpLogHandler() }
+
+    @Test func aLeaseHeldElsewhereStartsNothingAndRestoresNothing() async throws {
+        let scratch = try TemporaryDirectory()
+        let marker = scratch.sub("started")
+        let store = FakeLeaseStore()
+        let clock = FakeWallClock()
+        _ = try await HostLeaseTests.lease(store, clock, holder: "other").acquire()
+        let fake = FakeSynchronizer(failRestore: true)  // a restore would throw restoreFailed
+        let supervisor = RunSupervisor(
+            synchronizer: fake, options: RunOptions(command: ["touch", marker]), logger: Self.logger,
+            lease: HostLeaseTests.lease(store, clock, holder: "me"))
+        do {
+            _ = try await supervisor.run()
+            Issue.record("must not run while another host holds the lease")
+        } catch {
+            #expect(error.code == .leaseHeld, "\(error)")
+            #expect(error.exitStatus == 75)
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(store.record?.holder == "other")
+    }
+
+    @Test func aLostLeaseStopsTheChildSkipsEverySaveAndEndsWithLeaseLost() async throws {
+        let store = FakeLeaseStore()
+        let clock = FakeWallClock()
+        let lease = HostLeaseTests.lease(store, clock, holder: "me", ttl: 0.6)
+        let fake = FakeSynchronizer()
+        var options = RunOptions(command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"])
+        options.syncInterval = 0
+        options.killAfter = 5
+        let supervisor = RunSupervisor(synchronizer: fake, options: options, logger: Self.logger, lease: lease)
+        let run = Task { try await supervisor.run() }
+        while !lease.isHeld { try await Task.sleep(for: .milliseconds(20)) }
+        // Another host writes its own record over this one (it found it expired).
+        let theirs = LeaseRecord(
+            holder: "other", host: "h2", pid: 2, acquiredAt: clock.now, renewedAt: clock.now, ttlSeconds: 30)
+        store.put(try theirs.encoded())
+        do {
+            _ = try await run.value
+            Issue.record("a lost lease must end the run with leaseLost")
+        } catch let error as RunError {
+            #expect(error.code == .leaseLost, "\(error)")
+            #expect(error.exitStatus == 76)
+            #expect(error.message.contains("taken over by other"), "\(error.message)")
+        }
+        #expect(fake.saves.withLock { $0 }.isEmpty, "no save after the loss, not even the final one")
+        #expect(store.record?.holder == "other", "the loser neither renewed nor released over the winner")
+    }
+}
