@@ -160,6 +160,11 @@ public final class HostLease: ManifestCommitGuard {
             // Not ours to judge: it may be a newer layout. It expires like any other only by being replaced.
             throw LeaseStoreError("\(location) holds no lease record this version understands (\(error))")
         }
+        if theirs.holder == holder && !theirs.released {
+            // This host's own create, whose answer was lost (an SSE-KMS write the client could not compare).
+            hold(theirs, etag: current.etag, at: sent)
+            return .held(Acquisition(previous: nil, record: theirs, waited: waited))
+        }
         guard theirs.isFree(at: now()) else { return .busy(theirs) }
         let taker = freshRecord()
         let takeSent = ContinuousClock.now
