@@ -215,6 +215,23 @@ final class FakeWallClock: Sendable {
         #expect(store.record?.holder == "b")
     }
 
+    @Test func aWaitingHostGivesUpAfterLeaseWaitWhileTheHolderRenews() async throws {
+        let store = FakeLeaseStore()
+        let clock = FakeWallClock()
+        let a = Self.lease(store, clock, holder: "a")
+        _ = try await a.acquire()
+        let b = Self.lease(store, clock, holder: "b", wait: 0.5)
+        do {
+            _ = try await b.acquire()
+            Issue.record("a renewed lease must not be taken")
+        } catch {
+            #expect(error.code == .leaseHeld)
+            #expect(error.message.contains("after waiting"), "\(error.message)")
+        }
+        #expect(store.record?.holder == "a")
+        #expect(await a.renew() == .renewed)
+    }
+
     @Test func failedRenewalsKeepTheLeaseUntilATTLHasPassedThenLoseIt() async throws {
         let store = FakeLeaseStore()
         let clock = FakeWallClock()
