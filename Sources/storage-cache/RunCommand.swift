@@ -121,10 +121,29 @@ struct RunCommand: AsyncParsableCommand {
             status = try await supervisor.run()
             withExtendedLifetime(lock) {}
         } catch {
+            if error.code == .leaseLost { dropPendingPush(settings: settings, path: path) }
             SyncCLI.printError(error.message)
             throw ExitCode(error.exitStatus)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// A host that lost the lease holds a state that is no longer current: it must not leave a pending push that a
+    /// later `sync --retry-pending` would land over the new holder's.
+    private func dropPendingPush(settings: SyncSettings, path: String) {
+        let queue = PendingQueue(directory: settings.stateDirectory)
+        guard FileManager.default.fileExists(atPath: queue.path) else { return }
+        let key = PendingEntry(failedPush: settings, localPath: path, error: "").key
+        let dropped =
+            (try? queue.update { entries in
+                let before = entries.count
+                entries.removeAll { $0.key == key }
+                return before - entries.count
+            }) ?? 0
+        if dropped > 0 {
+            SyncCLI.printWarning(
+                "dropped the pending push of \(path): this host lost the lease, its state is not current")
+        }
     }
 
     /// Primary (local cache, one key replaced by every final save) + S3, through the coordinator.

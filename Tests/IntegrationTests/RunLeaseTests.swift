@@ -248,6 +248,10 @@ struct RunLeaseTests {
                 })
             #expect(loserGenerations.allSatisfy { $0 <= frozenGeneration }, "\(loserSyncs) syncs: \(loserLog)")
 
+            let queue =
+                (try? String(contentsOfFile: fixture.scratch + "/state/s3_failures.json", encoding: .utf8)) ?? ""
+            #expect(!queue.contains(fixture.scratch + "/a"), "the loser left no pending push: \(queue)")
+
             _ = FileManager.default.createFile(atPath: go, contents: nil)
             #expect(try winner.waitForExit() == 0, "\(winner.stderr)")
             let state = try Self.remoteState(fixture)

@@ -37,7 +37,8 @@ public final class RunSupervisor: Sendable {
     }
 
     /// Runs the whole session and returns the exit status: the child's, or 128 + the signal that killed it.
-    /// Throws when the state cannot be restored or the child cannot be started (nothing runs then).
+    /// Throws when the state cannot be restored or the child cannot be started (nothing runs then), when another
+    /// host holds the lease (``RunError/Code/leaseHeld``), and when the lease was lost (``RunError/Code/leaseLost``).
     public func run() async throws(RunError) -> Int32 {
         let stop = StopController(killAfter: options.killAfter, logger: logger)
         let renewal = try await takeLease(stop: stop)
