@@ -86,11 +86,14 @@ final class FakeLeaseStore: LeaseObjectStore {
     }
 }
 
-/// A wall clock tests move by hand.
+/// A wall clock and a monotonic clock that tests move by hand (together).
 final class FakeWallClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    private let current = Mutex((Date(timeIntervalSince1970: 1_800_000_000), 0.0))
+    var now: Date { current.withLock { $0.0 } }
+    var uptime: Double { current.withLock { $0.1 } }
+    func advance(_ seconds: Double) {
+        current.withLock { $0 = ($0.0.addingTimeInterval(seconds), $0.1 + seconds) }
+    }
 }
 
 @Suite struct HostLeaseTests {
@@ -101,7 +104,7 @@ final class FakeWallClock: Sendable {
     ) -> HostLease {
         HostLease(
             store: store, settings: LeaseSettings(enabled: true, ttl: ttl, wait: wait), logger: logger,
-            holder: holder, now: { clock.now })
+            holder: holder, now: { clock.now }, uptime: { clock.uptime })
     }
 
     @Test func theFirstHostCreatesTheLeaseAndASecondIsRefusedNamingTheHolder() async throws {
@@ -235,8 +238,9 @@ final class FakeWallClock: Sendable {
     @Test func failedRenewalsKeepTheLeaseUntilATTLHasPassedThenLoseIt() async throws {
         let store = FakeLeaseStore()
         let clock = FakeWallClock()
-        let a = Self.lease(store, clock, holder: "a", ttl: 0.4)
+        let a = Self.lease(store, clock, holder: "a", ttl: 30)
         _ = try await a.acquire()
+        clock.advance(20)
         store.fail(1)
         guard case .failed = await a.renew() else {
             Issue.record("one failure within the TTL is not a loss")
@@ -245,7 +249,12 @@ final class FakeWallClock: Sendable {
         #expect(a.isHeld)
         #expect(await a.renew() == .renewed)
         store.fail(100)
-        try await Task.sleep(for: .milliseconds(500))
+        clock.advance(29)
+        guard case .failed = await a.renew() else {
+            Issue.record("29 s after the last renewal it is still held")
+            return
+        }
+        clock.advance(1)
         guard case .lost(let reason) = await a.renew() else {
             Issue.record("no renewal for a whole TTL is a loss")
             return

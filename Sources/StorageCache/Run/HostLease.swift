@@ -33,6 +33,7 @@ public final class HostLease: ManifestCommitGuard {
     public let holder: String
     private let host: String
     private let now: @Sendable () -> Date
+    private let uptime: @Sendable () -> Double
     let logger: Logger
     private let state = Mutex(State())
     private let serial = SerialTasks()
@@ -41,17 +42,19 @@ public final class HostLease: ManifestCommitGuard {
         var record: LeaseRecord?
         var etag: String?
         /// When the last successful write of the record was sent (monotonic).
-        var confirmedAt: ContinuousClock.Instant?
+        var confirmedAt: Double?
         var lost: String?
         var released = false
         var onLost: (@Sendable (String) -> Void)?
     }
 
     /// - Parameters:
-    ///   - now: the wall clock (tests move it).
+    ///   - now: the wall clock, for the record's times (tests move it).
+    ///   - uptime: monotonic seconds, for "no renewal succeeded for a whole TTL" (tests move it).
     public init(
         store: any LeaseObjectStore, settings: LeaseSettings, logger: Logger, holder: String? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        uptime: (@Sendable () -> Double)? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -59,7 +62,10 @@ public final class HostLease: ManifestCommitGuard {
         host = Self.hostName()
         self.holder = holder ?? Self.makeHolderID(host: host)
         self.now = now
+        self.uptime = uptime ?? { (ContinuousClock.now - HostLease.origin).seconds }
     }
+
+    private static let origin = ContinuousClock.now
 
     /// `s3://bucket/key` of the lease.
     public var location: String { store.location }
@@ -145,7 +151,7 @@ public final class HostLease: ManifestCommitGuard {
     /// One try: create, or take over a free record; `.busy` with the holder's record otherwise.
     private func attempt(waited: Double) async throws(LeaseStoreError) -> Step {
         let mine = freshRecord()
-        let sent = ContinuousClock.now
+        let sent = uptime()
         if let etag = try await store.create(try encode(mine)) {
             hold(mine, etag: etag, at: sent)
             logger.notice(
@@ -167,7 +173,7 @@ public final class HostLease: ManifestCommitGuard {
         }
         guard theirs.isFree(at: now()) else { return .busy(theirs) }
         let taker = freshRecord()
-        let takeSent = ContinuousClock.now
+        let takeSent = uptime()
         switch try await store.replace(try encode(taker), ifMatch: current.etag) {
         case .written(let etag):
             hold(taker, etag: etag, at: takeSent)
@@ -186,7 +192,7 @@ public final class HostLease: ManifestCommitGuard {
             holder: holder, host: host, pid: getpid(), acquiredAt: at, renewedAt: at, ttlSeconds: settings.ttl)
     }
 
-    private func hold(_ record: LeaseRecord, etag: String, at sent: ContinuousClock.Instant) {
+    private func hold(_ record: LeaseRecord, etag: String, at sent: Double) {
         state.withLock { state in
             state.record = record
             state.etag = etag
@@ -220,7 +226,7 @@ public final class HostLease: ManifestCommitGuard {
         }
         if let lost { return .lost(lost) }
         guard let record, var etag, !released else { return .lost("the lease is not held") }
-        let sent = ContinuousClock.now
+        let sent = uptime()
         let next = record.renewed(at: now())
         do throws(LeaseStoreError) {
             for _ in 0..<2 {
@@ -252,7 +258,7 @@ public final class HostLease: ManifestCommitGuard {
             }
             return .failed("the lease object kept changing under this host's own writes")
         } catch {
-            let expired = confirmedAt.map { ContinuousClock.now - $0 >= .milliseconds(Int64(settings.ttl * 1000)) }
+            let expired = confirmedAt.map { uptime() - $0 >= settings.ttl }
             if expired ?? true {
                 return markLost(
                     "no renewal succeeded for a whole TTL (\(AgeLimit.format(settings.ttl))); last error: \(error.message)"
