@@ -12,8 +12,11 @@ struct RunCommand: AsyncParsableCommand {
             Restores --path from S3, starts CMD, pushes changes every --sync-interval (skipped when a metadata scan \
             shows nothing changed), forwards SIGTERM, SIGINT and SIGHUP to CMD, and saves once more when CMD exits. \
             A stop signal gives CMD --kill-after seconds before SIGKILL; the final save must end within \
-            --shutdown-timeout seconds of the signal. Exits with CMD's status (128 + N when signal N killed it), 75 \
-            when another run holds the directory's lock, 127 when CMD cannot be started, 1 when the restore fails.
+            --shutdown-timeout seconds of the signal. With --lease, first takes a lease object beside the manifest \
+            (a second host waits --lease-wait, then exits 75 naming the holder; a lease past --lease-ttl is taken \
+            over) and renews it at every sync; losing it stops CMD without saving (exit 76). Exits with CMD's \
+            status (128 + N when signal N killed it), 75 when another run holds the directory's lock or the lease, \
+            127 when CMD cannot be started, 1 when the restore fails.
             """
     )
 
@@ -45,18 +48,39 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The primary cache key with --cache-dir (default opencode-storage-<identity>-<owner-repo>-Linux).")
     var key: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Take a host lease on the S3 prefix so only one host saves it (INPUT_LEASE; default off).")
+    var lease: Bool?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a lease stays valid without renewal; must exceed --sync-interval (INPUT_LEASE-TTL; default 5m).",
+            valueName: "seconds"))
+    var leaseTtl: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for another host's lease before exiting 75; 0 exits at once (INPUT_LEASE-WAIT; default 0).",
+            valueName: "seconds"))
+    var leaseWait: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after `--`.")
     var command: [String] = []
 
     func run() async throws {
         let environment = SyncCLI.environment(profile: options.profile)
         let runOptions: RunOptions
+        let leaseSettings: LeaseSettings
         let settings: SyncSettings
         let path: String
         let client: S3Client
         do throws(SyncCommandFailure) {
             runOptions = try makeRunOptions(environment: environment)
             do throws(InputError) {
+                leaseSettings = try LeaseSettings.resolve(
+                    flags: LeaseSettings.Flags(enabled: lease, ttl: leaseTtl, wait: leaseWait),
+                    environment: environment, syncInterval: runOptions.syncInterval)
                 settings = try SyncSettings.resolve(flags: options.flags, environment: environment)
             } catch {
                 throw SyncCommandFailure(error)
@@ -76,8 +100,16 @@ struct RunCommand: AsyncParsableCommand {
             let lock = try StorageDirectoryLock.acquire(for: path)
             let context = CommandContext(json: false, verbose: options.verbose)
             for warning in settings.warnings { context.logger.warning("\(warning)") }
+            var syncOptions = settings.syncOptions()
+            let hostLease: HostLease? =
+                leaseSettings.enabled
+                ? HostLease(
+                    store: S3LeaseObjectStore(
+                        client: client, location: settings.location, putOptions: syncOptions.putOptions),
+                    settings: leaseSettings, logger: context.logger) : nil
+            syncOptions.commitGuard = hostLease
             let engine = SyncEngine(
-                client: client, location: settings.location, options: settings.syncOptions(), logger: context.logger)
+                client: client, location: settings.location, options: syncOptions, logger: context.logger)
             let synchronizer: any StateSynchronizer =
                 if let cacheDir {
                     coordinatorSynchronizer(
@@ -85,14 +117,34 @@ struct RunCommand: AsyncParsableCommand {
                 } else {
                     SyncEngineSynchronizer(engine: engine, directory: path, settings: settings)
                 }
-            let supervisor = RunSupervisor(synchronizer: synchronizer, options: runOptions, logger: context.logger)
+            let supervisor = RunSupervisor(
+                synchronizer: synchronizer, options: runOptions, logger: context.logger, lease: hostLease)
             status = try await supervisor.run()
             withExtendedLifetime(lock) {}
         } catch {
+            if error.code == .leaseLost { dropPendingPush(settings: settings, path: path) }
             SyncCLI.printError(error.message)
             throw ExitCode(error.exitStatus)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// A host that lost the lease holds a state that is no longer current: it must not leave a pending push that a
+    /// later `sync --retry-pending` would land over the new holder's.
+    private func dropPendingPush(settings: SyncSettings, path: String) {
+        let queue = PendingQueue(directory: settings.stateDirectory)
+        guard FileManager.default.fileExists(atPath: queue.path) else { return }
+        let key = PendingEntry(failedPush: settings, localPath: path, error: "").key
+        let dropped =
+            (try? queue.update { entries in
+                let before = entries.count
+                entries.removeAll { $0.key == key }
+                return before - entries.count
+            }) ?? 0
+        if dropped > 0 {
+            SyncCLI.printWarning(
+                "dropped the pending push of \(path): this host lost the lease, its state is not current")
+        }
     }
 
     /// Primary (local cache, one key replaced by every final save) + S3, through the coordinator.

@@ -11,6 +11,14 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
         case restoreFailed
         /// The child could not be started (not found, not executable).
         case spawnFailed
+        /// Another host holds the host lease (``HostLease``) and did not give it up within `lease-wait`.
+        case leaseHeld
+        /// The host lease was lost while the command ran: the command was stopped and nothing saved after that.
+        case leaseLost
+        /// The host lease could not be read or written.
+        case leaseFailed
+        /// Access to the host lease object was denied.
+        case leaseDenied
     }
 
     /// The kind of failure.
@@ -26,12 +34,15 @@ public struct RunError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 
     /// The process exit status for this failure: 127 when the command cannot be started (as a shell does), 75
-    /// (`EX_TEMPFAIL`) when the directory is locked, else 1.
+    /// (`EX_TEMPFAIL`) when the directory is locked or another host holds the lease, 76 when the lease was lost
+    /// while the command ran, 4 when the lease object is denied, else 1.
     public var exitStatus: Int32 {
         switch code {
         case .spawnFailed: 127
-        case .locked: 75
-        case .lockFailed, .restoreFailed: 1
+        case .locked, .leaseHeld: ExitStatus.busy.rawValue
+        case .leaseLost: ExitStatus.leaseLost.rawValue
+        case .leaseDenied: ExitStatus.accessDenied.rawValue
+        case .lockFailed, .restoreFailed, .leaseFailed: 1
         }
     }
 }

@@ -15,36 +15,57 @@ import Synchronization
 /// A stop signal (SIGTERM, SIGINT) starts the shutdown clock: the child gets the signal, then SIGKILL after
 /// `killAfter` seconds, and the final save must finish within `shutdownTimeout` seconds of the signal (of the
 /// child's own exit otherwise). A failed periodic save is a warning; the child keeps running.
+///
+/// With a ``HostLease`` the lease is taken before the restore, renewed while the child runs, and released at the
+/// end; saves go through a ``LeasedSynchronizer``. A lost lease stops the child (as a stop signal would), skips
+/// every save after it, and `run()` throws ``RunError/Code/leaseLost``.
 public final class RunSupervisor: Sendable {
-    /// What restores and saves.
+    /// What restores and saves (wrapped in a ``LeasedSynchronizer`` with a lease).
     public let synchronizer: any StateSynchronizer
     /// How the child is supervised.
     public let options: RunOptions
+    /// The host lease, when one is taken.
+    public let lease: HostLease?
     let logger: Logger
     private let lastGeneration = Mutex<Int?>(nil)
 
-    public init(synchronizer: any StateSynchronizer, options: RunOptions, logger: Logger) {
-        self.synchronizer = synchronizer
+    public init(synchronizer: any StateSynchronizer, options: RunOptions, logger: Logger, lease: HostLease? = nil) {
+        self.synchronizer = lease.map { LeasedSynchronizer(inner: synchronizer, lease: $0) } ?? synchronizer
         self.options = options
+        self.lease = lease
         self.logger = logger
     }
 
     /// Runs the whole session and returns the exit status: the child's, or 128 + the signal that killed it.
-    /// Throws when the state cannot be restored or the child cannot be started (nothing runs then).
+    /// Throws when the state cannot be restored or the child cannot be started (nothing runs then), when another
+    /// host holds the lease (``RunError/Code/leaseHeld``), and when the lease was lost (``RunError/Code/leaseLost``).
     public func run() async throws(RunError) -> Int32 {
+        let stop = StopController(killAfter: options.killAfter, logger: logger)
+        let renewal = try await takeLease(stop: stop)
         let restored: RunRestoreReport
         do {
             restored = try await synchronizer.restore()
         } catch {
+            await endLease(renewal)
             throw RunError(
                 .restoreFailed, "cannot restore the storage directory, so the command was not started: \(error)")
         }
         logger.notice("restored from \(restored.source): \(restored.files) files")
+        if let reason = lease?.lostReason {
+            await endLease(renewal)
+            throw RunError(
+                .leaseLost, "lost the host lease during the restore (\(reason)); the command was not started")
+        }
 
-        let stop = StopController(killAfter: options.killAfter, logger: logger)
         let watcher = SignalWatcher([SIGTERM, SIGINT, SIGHUP]) { signal in stop.received(signal) }
         defer { watcher.stop() }
-        let child = try SupervisedChild.spawn(options.command)
+        let child: SupervisedChild
+        do {
+            child = try SupervisedChild.spawn(options.command)
+        } catch {
+            await endLease(renewal)
+            throw error
+        }
         stop.attach(child)
         logger.notice("child started pid \(child.pid): \(options.command.joined(separator: " "))")
 
@@ -54,8 +75,34 @@ public final class RunSupervisor: Sendable {
         periodic.cancel()
         let deadline = (stop.stopRequestedAt ?? .now) + .milliseconds(Int64(options.shutdownTimeout * 1000))
         await finalSave(after: periodic, deadline: deadline)
+        if let lease, let reason = lease.lostReason {
+            renewal?.cancel()
+            throw RunError(
+                .leaseLost,
+                "lost the host lease \(lease.location) while the command ran (\(reason)); the command was stopped "
+                    + "and nothing was saved after that (the command \(termination))")
+        }
+        await endLease(renewal)
         logger.notice("exit code \(termination.exitStatus)")
         return termination.exitStatus
+    }
+
+    /// Takes the lease (waiting as configured) and starts renewing it; a loss stops the child.
+    private func takeLease(stop: StopController) async throws(RunError) -> Task<Void, Never>? {
+        guard let lease else { return nil }
+        _ = try await lease.acquire()
+        let logger = self.logger
+        let every = lease.settings.renewalInterval(syncInterval: options.syncInterval)
+        return lease.keepRenewing(every: every) { reason in
+            logger.error("lost the host lease \(lease.location): \(reason); stopping the command, no more saves")
+            stop.requestStop(because: "the host lease was lost")
+        }
+    }
+
+    /// Stops renewing and releases the lease.
+    private func endLease(_ renewal: Task<Void, Never>?) async {
+        renewal?.cancel()
+        await lease?.release()
     }
 
     private func syncPeriodically(stop: StopController) async {
@@ -84,8 +131,10 @@ public final class RunSupervisor: Sendable {
     /// Waits for an in-flight periodic save (cancelled), then saves once more, all before `deadline`.
     private func finalSave(after periodic: Task<Void, Never>, deadline: ContinuousClock.Instant) async {
         let synchronizer = self.synchronizer
+        let lease = self.lease
         let work = Task { () -> FinalOutcome in
             await periodic.value
+            if let reason = lease?.lostReason { return .skipped(reason) }
             guard await synchronizer.hasChanges() else { return .unchanged }
             do {
                 let started = Self.unixTime()
@@ -102,6 +151,7 @@ public final class RunSupervisor: Sendable {
             let since = generation.map { "generation \($0)" } ?? "the restore"
             logger.notice("final save: nothing changed since \(since)")
         case .failed(let message): logger.error("final save failed: \(message)")
+        case .skipped(let reason): logger.error("final save skipped: this host lost the host lease (\(reason))")
         case .timedOut:
             work.cancel()
             let timeout = format(options.shutdownTimeout)
@@ -141,6 +191,7 @@ public final class RunSupervisor: Sendable {
         case saved(RunSaveReport, started: Double)
         case unchanged
         case failed(String)
+        case skipped(String)
         case timedOut
     }
 
@@ -219,6 +270,18 @@ final class StopController: Sendable {
         }
         forward(signal, to: child)
         if first { armKill(child) }
+    }
+
+    /// Stops the child as a SIGTERM to the supervisor would (SIGTERM now, SIGKILL after `killAfter`), for `reason`.
+    func requestStop(because reason: String) {
+        let child = state.withLock { state -> SupervisedChild? in
+            if state.stopRequestedAt == nil { state.stopRequestedAt = .now }
+            if state.child == nil { state.pending.append(SIGTERM) }  // `attach` sends it and arms SIGKILL
+            return state.child
+        }
+        guard let child else { return }
+        if child.signal(SIGTERM) { logger.notice("\(reason): sent SIGTERM to child pid \(child.pid)") }
+        armKill(child)
     }
 
     private func forward(_ signal: Int32, to child: SupervisedChild) {

@@ -13,4 +13,9 @@ public enum ExitStatus: Int32, Sendable, Codable, CaseIterable {
     case accessDenied = 4
     /// Data integrity: a corrupted or hostile archive, a checksum mismatch.
     case dataIntegrity = 5
+    /// `run`: busy elsewhere: the storage directory is locked by another `run`, or another host holds the lease
+    /// (`EX_TEMPFAIL`: try again later).
+    case busy = 75
+    /// `run`: the host lease was lost while the command ran; the command was stopped and nothing saved after that.
+    case leaseLost = 76
 }

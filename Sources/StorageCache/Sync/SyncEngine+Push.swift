@@ -245,6 +245,7 @@ extension SyncEngine {
 
     /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
     func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
+        try await options.commitGuard?.checkBeforeCommit()
         let bytes: [UInt8]
         do { bytes = try manifest.encoded() } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
         var put = options.putOptions

@@ -27,6 +27,8 @@ public struct SyncOptions: Sendable {
     /// newer generation stays current, no per-file object is overwritten, and the rejected manifest is kept under
     /// `<root>/conflicts/` (``SyncConflict``, ``PushResult/conflict``).
     public var expectedBaseGeneration: Int?
+    /// Runs immediately before every manifest commit; a throw stops the push (a lost ``HostLease``).
+    public var commitGuard: (any ManifestCommitGuard)?
 
     public init() {}
 }
