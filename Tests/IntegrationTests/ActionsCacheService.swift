@@ -54,7 +54,7 @@ final class ActionsCacheService: @unchecked Sendable {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
             throw ChildProcess.PythonFailure(message: "the fake cache service did not start")
         }
         self.process = process

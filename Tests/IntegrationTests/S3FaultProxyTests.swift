@@ -200,7 +200,7 @@ final class S3FaultProxy: Sendable {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
             throw ChildProcess.PythonFailure(message: "fault proxy did not start: \(text)")
         }
         return S3FaultProxy(process: process, port: port)

@@ -38,7 +38,7 @@ final class TestServer: @unchecked Sendable {
         guard let text = String(data: line, encoding: .utf8),
             let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
             throw TestServerError.noPort
         }
         self.port = port
@@ -49,7 +49,7 @@ final class TestServer: @unchecked Sendable {
 
     deinit {
         try? stdin.fileHandleForWriting.close()
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
     }
 
     func url(_ path: String) -> String { base + path }

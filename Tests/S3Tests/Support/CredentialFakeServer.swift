@@ -31,7 +31,7 @@ final class CredentialFakeServer: @unchecked Sendable {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
             throw SigningPython.Failure(description: "fake_credentials_server.py printed no port")
         }
         self.port = port
@@ -41,8 +41,9 @@ final class CredentialFakeServer: @unchecked Sendable {
 
     deinit {
         try? stdin.fileHandleForWriting.close()
-        process.terminate()
-        process.waitUntilExit()
+        // SIGKILL, not terminate(): a child spawned from a dispatch worker thread inherits its blocked signal
+        // mask, so SIGTERM stays pending forever (and waitUntilExit would spin).
+        kill(process.processIdentifier, SIGKILL)
     }
 
     /// The server's counters (`sts`, `container`, `imds_token`, `imds_role`, `imds_creds`) and `last_sts_form`.
