@@ -12,6 +12,8 @@ struct RunCoordinatorTests {
     func supervisor(_ coordinator: CacheCoordinator, _ script: String) -> RunSupervisor {
         var options = RunOptions(command: ["sh", "-c", script])
         options.syncInterval = 0
+        // Not a test of the shutdown timeout: a loaded machine must not turn the final save into an abandoned one.
+        options.shutdownTimeout = 600
         return RunSupervisor(
             synchronizer: CoordinatorSynchronizer(coordinator: coordinator), options: options, logger: Self.logger)
     }
