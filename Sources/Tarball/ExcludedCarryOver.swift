@@ -100,7 +100,12 @@ private struct CarryWalk {
                 let childFD = Posix.withCString(name) {
                     openat(oldFD, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 }
-                guard childFD >= 0 else { throw failure("cannot open", relative, errno) }
+                guard childFD >= 0 else {
+                    // An unreadable directory the save held goes with the old tree, as before; an excluded one
+                    // stops the restore (the destination stays the old tree) rather than lose what it holds.
+                    if !excluded { continue }
+                    throw failure("cannot open", relative, errno)
+                }
                 let child = CarryTarget(parent: target, name: name, old: info)
                 do throws(TarballError) {
                     try run(oldFD: childFD, target: child, prefix: relative, inherited: excluded)
