@@ -23,10 +23,12 @@ public struct StagedReplacement: Sendable {
         self.staging = staging
     }
 
-    /// Flushes the staging tree (unless `sync` is false) and swaps it into place; then releases the lock.
-    public func commit(sync: Bool = true) throws(TarballError) {
+    /// Carries the old destination's paths that `keepExcluded` matches into the staging tree
+    /// (``ExcludedCarryOver``), flushes it (unless `sync` is false) and swaps it into place; then releases the lock.
+    public func commit(sync: Bool = true, keepExcluded: [String] = []) throws(TarballError) {
         defer { staging.unlock() }
         do throws(TarballError) {
+            try ExcludedCarryOver(patterns: keepExcluded).carry(from: staging.destination, into: staging.path)
             if sync { try staging.sync() }
             try staging.swapIn()
         } catch {

@@ -13,9 +13,13 @@ public struct TarballReader: Sendable {
     /// Whether to flush the extracted tree to disk (one `syncfs`) before swapping it in, so a crash right after
     /// the swap cannot leave a destination with empty files. On by default.
     public var syncBeforeSwap: Bool
+    /// Exclude patterns whose matches in the old destination are kept across the extraction
+    /// (``ExcludedCarryOver``: the save left them out, so the restore leaves them alone). None by default.
+    public var keepExcluded: [String]
 
-    public init(syncBeforeSwap: Bool = true) {
+    public init(syncBeforeSwap: Bool = true, keepExcluded: [String] = []) {
         self.syncBeforeSwap = syncBeforeSwap
+        self.keepExcluded = keepExcluded
     }
 
     /// Replaces `destination` with the content of the archive at `path` (zstd, gzip or plain tar, detected).
@@ -26,7 +30,8 @@ public struct TarballReader: Sendable {
     /// into the same destination are serialised by a lock file `<parent>/.<name>.sc-lock`.
     ///
     /// `verify`, when given, sees the complete staging tree before the swap; throwing from it discards the tree
-    /// and leaves the destination as it was (callers check the content against a manifest this way).
+    /// and leaves the destination as it was (callers check the content against a manifest this way). The paths
+    /// ``keepExcluded`` matches are carried over from the old destination after `verify`.
     public func extract(
         archive path: String, into destination: String, expectedSHA256: String? = nil,
         verify: ((String) throws(TarballError) -> Void)? = nil
@@ -48,6 +53,7 @@ public struct TarballReader: Sendable {
                         "the archive \(path) has SHA-256 \(summary.sha256), expected \(expectedSHA256.lowercased())")
             }
             try verify?(String(pathBytes: staging.path))
+            try ExcludedCarryOver(patterns: keepExcluded).carry(from: staging.destination, into: staging.path)
             staging.applyRootMode()
             if syncBeforeSwap { try staging.sync() }
             try staging.swapIn()

@@ -205,9 +205,9 @@ struct CaptureCLITests {
         }
     }
 
-    /// Excluded files are not part of the saved tree, so a restore should leave the host's own copies alone, as
-    /// `rsync --delete` and `aws s3 sync --delete` do with their excludes. Today both restores replace the whole
-    /// directory: a bot host that provisions `auth.json` before `run` loses it at every start.
+    /// Excluded files are not part of the saved tree, so a restore leaves the host's own copies alone, as
+    /// `rsync --delete` and `aws s3 sync --delete` do with their excludes: a bot host that provisions `auth.json`
+    /// before `run` keeps it at every start (it used to lose it), and so does a primary restore.
     @Test func restoreKeepsTheHostsOwnCredentialsAndLogs() async throws {
         try await RunFixture.with("cap-keep") { fixture in
             let first = try ChildProcess.run(
@@ -220,15 +220,15 @@ struct CaptureCLITests {
             try FileManager.default.createDirectory(atPath: fixture.store + "/log", withIntermediateDirectories: true)
             try Data("{}".utf8).write(to: URL(fileURLWithPath: fixture.store + "/auth.json"))
             try Data("log\n".utf8).write(to: URL(fileURLWithPath: fixture.store + "/log/x.log"))
+            try Data("stray".utf8).write(to: URL(fileURLWithPath: fixture.store + "/stray.txt"))
             let second = try ChildProcess.run(
                 S3TestEnvironment.binary, fixture.arguments(["--sync-interval", "0"], ["true"]),
                 environment: fixture.environment())
             #expect(second.status == 0, "\(second.stderr)")
             #expect(FileManager.default.fileExists(atPath: fixture.store + "/a.txt"))
-            await withKnownIssue("a restore deletes excluded local files (credentials, log/)") {
-                #expect(FileManager.default.fileExists(atPath: fixture.store + "/auth.json"), "run (S3 restore)")
-                #expect(FileManager.default.fileExists(atPath: fixture.store + "/log/x.log"), "run (S3 restore)")
-            }
+            #expect(FileManager.default.fileExists(atPath: fixture.store + "/auth.json"), "run (S3 restore)")
+            #expect(FileManager.default.fileExists(atPath: fixture.store + "/log/x.log"), "run (S3 restore)")
+            #expect(!FileManager.default.fileExists(atPath: fixture.store + "/stray.txt"), "the rest is replaced")
 
             // The primary: save a tree, restore it over a directory holding credentials.
             let cache = fixture.scratch + "/cache"
@@ -245,9 +245,7 @@ struct CaptureCLITests {
                 environment: env)
             #expect(restored.status == 0, "\(restored.stderr)")
             #expect(FileManager.default.fileExists(atPath: target + "/a.txt"))
-            await withKnownIssue("a restore deletes excluded local files (credentials, log/)") {
-                #expect(FileManager.default.fileExists(atPath: target + "/auth.json"), "restore (primary)")
-            }
+            #expect(FileManager.default.fileExists(atPath: target + "/auth.json"), "restore (primary)")
         }
     }
 

@@ -124,8 +124,9 @@ struct SyncCaptureTests {
                 try Self.leaveStaleCompanions(restored)
                 let pulled = try await engine.pull(into: restored)
                 #expect(pulled.source == (snapshot ? .snapshot : .objects))
+                // The stale companions are gone; the copy's own excluded files (credentials, log/) are kept.
                 let names = try FileManager.default.contentsOfDirectory(atPath: restored)
-                #expect(Set(names) == ["opencode.db"], "\(names)")
+                #expect(Set(names) == ["opencode.db", "auth.json", "mcp-auth.json", "log"], "\(names)")
                 let probe = try Self.probe(restored + "/opencode.db")
                 #expect(probe.integrity == "ok")
                 #expect(probe.rows.count == 3)

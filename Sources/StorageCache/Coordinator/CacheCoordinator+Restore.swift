@@ -89,7 +89,8 @@ extension CacheCoordinator {
             return false
         }
         let restored = try await primary.restore(
-            key: settings.key, restoreKeys: settings.restoreKeys, into: settings.storagePath, progress: nil)
+            key: settings.key, restoreKeys: settings.restoreKeys, into: settings.storagePath,
+            keepExcluded: settings.tarball.excludes, progress: nil)
         report.primaryOutcome = restored.outcome
         switch restored.outcome {
         case .hit:

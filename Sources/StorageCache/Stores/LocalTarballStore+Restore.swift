@@ -28,17 +28,20 @@ extension LocalTarballStore {
     }
 
     public func restore(
-        key: String, restoreKeys: [String], into destination: String, progress: ProgressHandler?
+        key: String, restoreKeys: [String], into destination: String, keepExcluded: [String],
+        progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult {
         try CacheKey.validate(key)
         let destination = FileSystem.absolute(destination)
+        let reader = TarballReader(syncBeforeSwap: syncRestoredTree, keepExcluded: keepExcluded)
         return try await Blocking.run { () throws(StoreError) -> RestoreResult in
-            try restoreBlocking(key: key, restoreKeys: restoreKeys, destination: destination, progress: progress)
+            try restoreBlocking(
+                key: key, restoreKeys: restoreKeys, destination: destination, reader: reader, progress: progress)
         }
     }
 
     private func restoreBlocking(
-        key: String, restoreKeys: [String], destination: String, progress: ProgressHandler?
+        key: String, restoreKeys: [String], destination: String, reader: TarballReader, progress: ProgressHandler?
     ) throws(StoreError) -> RestoreResult {
         let stopwatch = Stopwatch()
         // A concurrent save (overwrite) or eviction may delete the archive between reading the index and opening
@@ -59,8 +62,7 @@ extension LocalTarballStore {
             }
             let summary: TarballSummary
             do {
-                summary = try TarballReader(syncBeforeSwap: syncRestoredTree).extract(
-                    archive: path, into: destination, expectedSHA256: entry.sha256)
+                summary = try reader.extract(archive: path, into: destination, expectedSHA256: entry.sha256)
             } catch {
                 switch error.code {
                 case .checksumMismatch, .corrupted:

@@ -13,9 +13,12 @@ public protocol TarballStore: Sendable {
 
     /// Replaces `destination` with the matched entry's tree. The archive's SHA-256 is verified while it is
     /// extracted: on a mismatch the entry is removed, the result is `corrupted` and `destination` is untouched.
-    /// A miss leaves `destination` untouched too.
+    /// A miss leaves `destination` untouched too. The paths of the old `destination` that `keepExcluded` (the
+    /// save's exclude patterns) matches are kept (``Tarball/ExcludedCarryOver``), except the SQLite companions
+    /// of a restored database.
     func restore(
-        key: String, restoreKeys: [String], into destination: String, progress: ProgressHandler?
+        key: String, restoreKeys: [String], into destination: String, keepExcluded: [String],
+        progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult
 
     /// Archives `directory` under `key`. An existing entry with that key is kept (outcome `exists`) unless
@@ -24,6 +27,13 @@ public protocol TarballStore: Sendable {
 }
 
 extension TarballStore {
+    /// ``restore(key:restoreKeys:into:keepExcluded:progress:)`` keeping nothing of the old tree.
+    public func restore(
+        key: String, restoreKeys: [String], into destination: String, progress: ProgressHandler?
+    ) async throws(StoreError) -> RestoreResult {
+        try await restore(key: key, restoreKeys: restoreKeys, into: destination, keepExcluded: [], progress: progress)
+    }
+
     /// ``restore(key:restoreKeys:into:progress:)`` without progress.
     public func restore(
         key: String, restoreKeys: [String] = [], into destination: String

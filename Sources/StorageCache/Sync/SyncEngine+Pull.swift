@@ -77,7 +77,8 @@ extension SyncEngine {
         }
         let expected = manifest.files
         do throws(TarballError) {
-            _ = try TarballReader().extract(archive: archive, into: destination, expectedSHA256: snapshot.sha256) {
+            let reader = TarballReader(keepExcluded: options.excludes)
+            _ = try reader.extract(archive: archive, into: destination, expectedSHA256: snapshot.sha256) {
                 staging throws(TarballError) in
                 try Self.verifyTree(at: staging, matches: expected)
             }
@@ -172,7 +173,7 @@ extension SyncEngine {
             for entry in entries.reversed() where entry.kind != .symlink {
                 Self.setModificationTime(root + "/" + entry.path, entry.mtime)
             }
-            do { try staging.commit() } catch { throw SyncError(.io, error.message) }
+            do { try staging.commit(keepExcluded: options.excludes) } catch { throw SyncError(.io, error.message) }
         } catch {
             staging.discard()
             throw error

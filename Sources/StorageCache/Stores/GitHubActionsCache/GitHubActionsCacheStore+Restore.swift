@@ -6,7 +6,8 @@ import Tarball
 
 extension GitHubActionsCacheStore {
     public func restore(
-        key: String, restoreKeys: [String], into destination: String, progress: ProgressHandler?
+        key: String, restoreKeys: [String], into destination: String, keepExcluded: [String],
+        progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult {
         try Self.validate(key: key, restoreKeys: restoreKeys)
         let destination = FileSystem.absolute(destination)
@@ -16,7 +17,8 @@ extension GitHubActionsCacheStore {
         }
         do {
             return try await restoreDownloading(
-                key: key, restoreKeys: restoreKeys, destination: destination, progress: progress)
+                key: key, restoreKeys: restoreKeys, destination: destination,
+                reader: TarballReader(keepExcluded: keepExcluded), progress: progress)
         } catch {
             if error.message.contains("untouched") { throw error }
             throw StoreError(code: error.code, message: "\(error.message); \(destination) is untouched")
@@ -24,7 +26,7 @@ extension GitHubActionsCacheStore {
     }
 
     private func restoreDownloading(
-        key: String, restoreKeys: [String], destination: String, progress: ProgressHandler?
+        key: String, restoreKeys: [String], destination: String, reader: TarballReader, progress: ProgressHandler?
     ) async throws(StoreError) -> RestoreResult {
         let stopwatch = Stopwatch()
         var match: Match
@@ -86,7 +88,7 @@ extension GitHubActionsCacheStore {
             () throws(StoreError) -> Result<TarballSummary, TarballError> in
             do throws(TarballError) {
                 return .success(
-                    try TarballReader().extract(archive: archive, into: destination, expectedSHA256: expected))
+                    try reader.extract(archive: archive, into: destination, expectedSHA256: expected))
             } catch {
                 return .failure(error)
             }
