@@ -97,6 +97,8 @@ final class BatchChannel<Batch: ReusableBatch>: @unchecked Sendable {
         locked {
             while full.isEmpty && !closed && !isCancelled { pthread_cond_wait(changed, mutex) }
             if (isCancelled && !draining) || full.isEmpty { return nil }
+            // A sender may be waiting for room (the batch may be recycled into another channel).
+            pthread_cond_broadcast(changed)
             return full.removeFirst()
         }
     }
