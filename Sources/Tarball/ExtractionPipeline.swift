@@ -19,8 +19,9 @@ enum ExtractionOp {
 
 /// A run of ops and the file content they refer to, copied out of libarchive's buffers.
 final class ExtractionBatch: ReusableBatch {
-    static let arenaSize = 1 << 20
-    static let maxOps = 512
+    /// Small batches keep the three threads close behind each other (what a pipe's 64 KiB does for zstd | tar).
+    static let arenaSize = 256 << 10
+    static let maxOps = 128
 
     var ops: [ExtractionOp] = []
     /// The descriptors the naming side opened for this batch's `.file` ops, in order.

@@ -12,10 +12,10 @@
 final class ExtractionStages: @unchecked Sendable {
     private let namer: ExtractionNamer
     private let content: ExtractionContentWriter
-    /// Reader → naming thread; also the pool of batches (10 in all).
-    private let toNamer = BatchChannel<ExtractionBatch>(depth: 4, pool: 10)
+    /// Reader → naming thread; also the pool of batches (24 in all: 6 MiB).
+    private let toNamer = BatchChannel<ExtractionBatch>(depth: 8, pool: 24)
     /// Naming thread → content thread.
-    private let toContent = BatchChannel<ExtractionBatch>(depth: 4)
+    private let toContent = BatchChannel<ExtractionBatch>(depth: 8)
     private var namingThread: WorkerThread?
     private var contentThread: WorkerThread?
     private var namingFailure: TarballError?

@@ -39,7 +39,7 @@ struct TreeExtractor {
 
     /// Whether the writing side runs on two threads of its own while this one decompresses: one creating names
     /// (directories, links, files: ``ExtractionNamer``), one writing file contents (``ExtractionContentWriter``),
-    /// fed through bounded queues of batches (at most 10 arenas of ``ExtractionBatch/arenaSize`` in all).
+    /// fed through bounded queues of batches (at most 24 arenas of ``ExtractionBatch/arenaSize`` in all).
     var threaded = true
 
     func run() throws(TarballError) -> TarballSummary {
