@@ -16,6 +16,8 @@ final class ArchiveOutput {
     private let name: String
     /// The first failure of the fd or the sink; libarchive only sees "-1".
     var failure: TarballError?
+    /// Set when the tarball was abandoned: nothing more reaches the fd or the sink.
+    private var stopped = false
 
     init(fd: Int32, name: String) {
         self.fd = fd
@@ -36,7 +38,11 @@ final class ArchiveOutput {
         return Hex.encode(done.finalize())
     }
 
+    /// Refuses every later write (what freeing an unfinished libarchive writer would flush).
+    func stop() { stopped = true }
+
     fileprivate func emit(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        if stopped { return false }
         hasher.update(buffer)
         bytes += Int64(buffer.count)
         if let sink {

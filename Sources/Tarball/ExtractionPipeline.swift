@@ -4,7 +4,7 @@
     import Darwin
 #endif
 
-/// What the reading thread asks the writing thread to do, in archive order.
+/// What the reading thread asks the writing side to do, in archive order.
 enum ExtractionOp {
     case directory(components: [[UInt8]], path: [UInt8], mode: mode_t, times: (timespec, timespec)?)
     case symlink(components: [[UInt8]], path: [UInt8], target: [UInt8], times: (timespec, timespec)?)
@@ -18,15 +18,20 @@ enum ExtractionOp {
 }
 
 /// A run of ops and the file content they refer to, copied out of libarchive's buffers.
-final class ExtractionBatch {
-    static let arenaSize = 1 << 20
-    static let maxOps = 512
+final class ExtractionBatch: ReusableBatch {
+    /// Small batches keep the three threads close behind each other (what a pipe's 64 KiB does for zstd | tar).
+    static let arenaSize = 256 << 10
+    static let maxOps = 128
 
     var ops: [ExtractionOp] = []
+    /// The descriptors the naming side opened for this batch's `.file` ops, in order.
+    var fds: [Int32] = []
+    /// How many of ``fds`` the content side took over.
+    var fdsTaken = 0
     let arena: UnsafeMutableRawBufferPointer
     var used = 0
 
-    init() {
+    required init() {
         arena = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.arenaSize, alignment: 64)
         ops.reserveCapacity(Self.maxOps)
     }
@@ -36,114 +41,57 @@ final class ExtractionBatch {
     var free: Int { arena.count - used }
     var isFull: Bool { free == 0 || ops.count >= Self.maxOps }
 
+    /// Closes the descriptors the content side did not take (the extraction stopped).
+    func closeUntaken() {
+        for fd in fds[fdsTaken...] { close(fd) }
+        fdsTaken = fds.count
+    }
+
     func reset() {
         ops.removeAll(keepingCapacity: true)
+        fds.removeAll(keepingCapacity: true)
+        fdsTaken = 0
         used = 0
     }
 }
 
-/// A bounded hand-off of batches between the reading and the writing thread, with a pool of spare batches so
-/// memory stays at `depth + 2` arenas whatever the archive holds.
-final class BatchChannel: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var full: [ExtractionBatch] = []
-    private var spare: [ExtractionBatch] = []
-    private var created = 0
-    private let depth: Int
-    private var closed = false
-    /// Set by either side to stop the other.
-    private(set) var cancelled = false
+/// The naming side: creates directories, links and files in archive order with a ``StagingTreeWriter``; the
+/// descriptor of each file it creates goes into the batch (``ExtractionBatch/fds``) for the content side.
+struct ExtractionNamer {
+    let writer: StagingTreeWriter
 
-    init(depth: Int) {
-        self.depth = depth
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        changed.deallocate()
-    }
-
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-
-    /// An empty batch for the reader: a spare one, a new one while fewer than `depth + 2` exist, else the first
-    /// one the writer gives back. Nil once cancelled.
-    func emptyBatch() -> ExtractionBatch? {
-        locked {
-            while true {
-                if cancelled { return nil }
-                if let batch = spare.popLast() { return batch }
-                if created < depth + 2 {
-                    created += 1
-                    return ExtractionBatch()
+    /// Applies the batch's naming ops; on failure the descriptors it opened are closed.
+    func apply(_ batch: ExtractionBatch) throws(TarballError) {
+        do throws(TarballError) {
+            for op in batch.ops {
+                switch op {
+                case .directory(let components, let path, let mode, let times):
+                    try writer.makeDirectory(components, path: path, mode: mode, times: times)
+                case .symlink(let components, let path, let target, let times):
+                    try writer.makeSymlink(components, path: path, target: target, times: times)
+                case .hardLink(let components, let path, let target):
+                    try writer.makeHardLink(components, path: path, target: target)
+                case .file(let components, let path, let mode, let reopen):
+                    let fd =
+                        reopen
+                        ? try writer.reopenHardLink(components, path: path)
+                        : try writer.createFile(components, path: path, mode: mode)
+                    batch.fds.append(fd)
+                case .data, .endFile:
+                    continue
                 }
-                pthread_cond_wait(changed, mutex)
             }
-        }
-    }
-
-    /// Hands a filled batch to the writer, waiting while `depth` are queued. False once cancelled.
-    func send(_ batch: ExtractionBatch) -> Bool {
-        locked {
-            while full.count >= depth && !cancelled { pthread_cond_wait(changed, mutex) }
-            if cancelled { return false }
-            full.append(batch)
-            pthread_cond_broadcast(changed)
-            return true
-        }
-    }
-
-    /// No more batches (the reader is done).
-    func close() {
-        locked {
-            closed = true
-            pthread_cond_broadcast(changed)
-        }
-    }
-
-    /// Stops both sides at their next call.
-    func cancel() {
-        locked {
-            cancelled = true
-            pthread_cond_broadcast(changed)
-        }
-    }
-
-    /// The next batch for the writer, nil when the reader closed the channel and all were taken, or on cancel.
-    func receive() -> ExtractionBatch? {
-        locked {
-            while full.isEmpty && !closed && !cancelled { pthread_cond_wait(changed, mutex) }
-            if cancelled || full.isEmpty { return nil }
-            return full.removeFirst()
-        }
-    }
-
-    /// Gives a written batch back for reuse.
-    func recycle(_ batch: ExtractionBatch) {
-        batch.reset()
-        locked {
-            spare.append(batch)
-            pthread_cond_broadcast(changed)
+        } catch {
+            batch.closeUntaken()
+            throw error
         }
     }
 }
 
-/// The writing side: applies ops with a ``StagingTreeWriter`` on its own thread, so file creation (system time)
-/// overlaps decompression (user time) as it does in `zstd -dc | tar -x`.
-final class ExtractionWriterThread: @unchecked Sendable {
+/// The content side: writes the data of the files the naming side opened, then their size, mode and times,
+/// and closes them. Works on descriptors only, so it runs beside the naming side.
+final class ExtractionContentWriter {
     private let writer: StagingTreeWriter
-    private let channel: BatchChannel
-    private var thread: pthread_t?
-    /// The first failure of the writing side; read after ``join()``.
-    private(set) var failure: TarballError?
     private var current: Int32 = -1
     private var written: Int64 = 0
     /// How much of the current file was handed to ``StagingTreeWriter/startWriteback(_:offset:count:)``.
@@ -152,90 +100,47 @@ final class ExtractionWriterThread: @unchecked Sendable {
     private static let writebackStep: Int64 = 8 << 20
     private var currentPath: [UInt8] = []
 
-    init(writer: StagingTreeWriter, channel: BatchChannel) {
+    init(writer: StagingTreeWriter) {
         self.writer = writer
-        self.channel = channel
     }
 
-    deinit {
+    deinit { closeCurrent() }
+
+    /// Closes the file being written, if any (after a failure).
+    func closeCurrent() {
         if current >= 0 { close(current) }
+        current = -1
     }
 
-    /// Starts the thread; false (and nothing started) when the system refuses one.
-    func start() -> Bool {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let status = pthread_create(
-            &handle, nil,
-            { raw in
-                let me = Unmanaged<ExtractionWriterThread>.fromOpaque(raw!).takeRetainedValue()
-                me.run()
-                return nil
-            }, context)
-        guard status == 0 else {
-            Unmanaged<ExtractionWriterThread>.fromOpaque(context).release()
-            return false
-        }
-        thread = handle
-        return true
-    }
-
-    /// Waits for the thread to end (after ``BatchChannel/close()`` or ``BatchChannel/cancel()``).
-    func join() {
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
-    }
-
-    private func run() {
-        while let batch = channel.receive() {
-            do throws(TarballError) {
-                for op in batch.ops { try apply(op, batch) }
-            } catch {
-                failure = error
-                channel.cancel()
-                return
+    /// Applies the batch's content ops, taking its descriptors in order.
+    func apply(_ batch: ExtractionBatch) throws(TarballError) {
+        for op in batch.ops {
+            switch op {
+            case .file(_, let path, _, _):
+                closeCurrent()
+                current = batch.fds[batch.fdsTaken]
+                batch.fdsTaken += 1
+                written = 0
+                writebackStarted = 0
+                currentPath = path
+            case .data(let offset, let start, let count):
+                try writer.write(
+                    current, batch.arena.baseAddress! + start, count: count, offset: offset, shown: currentPath)
+                written = max(written, offset + Int64(count))
+                if written - writebackStarted >= Self.writebackStep {
+                    writer.startWriteback(current, offset: writebackStarted, count: written - writebackStarted)
+                    writebackStarted = written
+                }
+            case .endFile(let size, let mode, let times):
+                let fd = current
+                current = -1
+                if writebackStarted > 0 || written >= Self.writebackStep / 8 {
+                    writer.startWriteback(fd, offset: writebackStarted, count: written - writebackStarted)
+                }
+                try writer.finishFile(fd, written: written, size: size, mode: mode, times: times, shown: currentPath)
+            case .directory, .symlink, .hardLink:
+                continue
             }
-            channel.recycle(batch)
-        }
-        do throws(TarballError) {
-            if !channel.cancelled { try writer.finish() }
-        } catch {
-            failure = error
-        }
-    }
-
-    /// Applies one op (also used directly, without a thread).
-    func apply(_ op: ExtractionOp, _ batch: ExtractionBatch) throws(TarballError) {
-        switch op {
-        case .directory(let components, let path, let mode, let times):
-            try writer.makeDirectory(components, path: path, mode: mode, times: times)
-        case .symlink(let components, let path, let target, let times):
-            try writer.makeSymlink(components, path: path, target: target, times: times)
-        case .hardLink(let components, let path, let target):
-            try writer.makeHardLink(components, path: path, target: target)
-        case .file(let components, let path, let mode, let reopen):
-            current =
-                reopen
-                ? try writer.reopenHardLink(components, path: path)
-                : try writer.createFile(components, path: path, mode: mode)
-            written = 0
-            writebackStarted = 0
-            currentPath = path
-        case .data(let offset, let start, let count):
-            try writer.write(
-                current, batch.arena.baseAddress! + start, count: count, offset: offset, shown: currentPath)
-            written = max(written, offset + Int64(count))
-            if written - writebackStarted >= Self.writebackStep {
-                writer.startWriteback(current, offset: writebackStarted, count: written - writebackStarted)
-                writebackStarted = written
-            }
-        case .endFile(let size, let mode, let times):
-            let fd = current
-            current = -1
-            if writebackStarted > 0 || written >= Self.writebackStep / 8 {
-                writer.startWriteback(fd, offset: writebackStarted, count: written - writebackStarted)
-            }
-            try writer.finishFile(fd, written: written, size: size, mode: mode, times: times, shown: currentPath)
         }
     }
 }

@@ -102,7 +102,8 @@ struct StagingDirectory {
         }
     }
 
-    /// Puts the staging tree at the destination atomically; the old tree, if any, is then removed.
+    /// Puts the staging tree at the destination atomically; the old tree, if any, is then removed (synchronously:
+    /// the caller never returns with the old data still on disk).
     func swapIn() throws(TarballError) {
         let destination = self.destination
         let shown = String(pathBytes: destination)
@@ -118,13 +119,22 @@ struct StagingDirectory {
                 throw TarballError(
                     code: .io, message: "cannot swap the extracted tree into \(shown): \(Posix.describe(errno))")
             }
-            Posix.removeTree(path: path)  // now the old tree; a crash here leaves it for removeLeftovers
+            // The swap is durable before the old tree goes; it is removed before extract returns (a crash in
+            // between leaves it under the staging prefix, for the next extraction's removeLeftovers).
+            syncParent()
+            Posix.removeTree(path: path)
+            return
         } else {
             guard renameNoReplace(path, destination) == 0 else {
                 throw TarballError(
                     code: .io, message: "cannot move the extracted tree to \(shown): \(Posix.describe(errno))")
             }
         }
+        syncParent()
+    }
+
+    /// Makes the rename in the parent durable (best effort: a file system may refuse to fsync a directory).
+    private func syncParent() {
         let fd = Posix.withCString(parent) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         if fd >= 0 {
             fsync(fd)

@@ -10,8 +10,10 @@ import CArchive
 /// strips setuid/setgid; extracts into a staging directory beside the destination and swaps it in atomically,
 /// so any failure leaves the destination exactly as it was.
 public struct TarballReader: Sendable {
-    /// Whether to flush the extracted tree to disk (one `syncfs`) before swapping it in, so a crash right after
-    /// the swap cannot leave a destination with empty files. On by default.
+    /// Whether to flush the extracted tree to disk (one `syncfs` of its file system) before swapping it in, so a
+    /// machine crash right after the swap cannot leave a destination with empty or short files. On by default.
+    /// It costs the time the disk needs to write the tree, which `zstd -dc | tar -x` does not wait for
+    /// (`Scripts/bench tarball` compares both ways). A killed process never needs it: the page cache survives it.
     public var syncBeforeSwap: Bool
     /// Exclude patterns whose matches in the old destination are kept across the extraction
     /// (``ExcludedCarryOver``: the save left them out, so the restore leaves them alone). None by default.

@@ -27,10 +27,38 @@ struct TreeArchiver {
         guard let archive = archive_write_new() else {
             throw TarballError(code: .io, message: "archive_write_new failed: out of memory")
         }
-        defer { archive_write_free(archive) }
-        try configure(archive)
-        guard output.open(archive) == ARCHIVE_OK else {
-            throw output.failure ?? Self.error(archive, "cannot start the tarball")
+        // Compression on a second thread when there is any, else all on this one.
+        var compressor: CompressorThread?
+        if options.compression != .none {
+            let candidate = try CompressorThread(compression: options.compression, output: output)
+            guard candidate.start() else {
+                archive_write_free(archive)
+                throw TarballError(code: .io, message: "cannot start the compression thread")
+            }
+            compressor = candidate
+        }
+        let feed = compressor.map { CompressorFeed(compressor: $0) }
+        // The failure to report: the compressor's or the output's own, which libarchive only sees as "-1".
+        let failure = { () -> TarballError? in
+            if let compressor {
+                compressor.channel.cancel()
+                compressor.join()
+                if let failure = compressor.failure { return failure }
+            }
+            return output.failure
+        }
+        defer {
+            // After a failure the writer is still open: stop the compressor first, so what freeing the writer
+            // flushes is refused at once; the feed must outlive the writer, whose callbacks use it.
+            compressor?.channel.cancel()
+            archive_write_free(archive)
+            compressor?.join()
+            withExtendedLifetime(feed) {}
+        }
+        try configure(archive, compressed: compressor == nil)
+        let opened = feed.map { $0.open(archive) } ?? output.open(archive)
+        guard opened == ARCHIVE_OK else {
+            throw failure() ?? Self.error(archive, "cannot start the tarball")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.blockSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -39,37 +67,33 @@ struct TreeArchiver {
         }
         defer { archive_entry_free(entry) }
         var walk = Walk(
-            archive: archive, entry: entry, output: output, buffer: buffer,
+            archive: archive, entry: entry, failure: failure, buffer: buffer,
             matcher: ExcludeMatcher(patterns: options.excludes), skip: skip)
         try walk.directory(fd: rootFD, relative: [], components: [])
         guard archive_write_close(archive) == ARCHIVE_OK else {
-            throw output.failure ?? Self.error(archive, "cannot finish the tarball")
+            throw failure() ?? Self.error(archive, "cannot finish the tarball")
+        }
+        if let feed, let compressor {
+            let sent = feed.finish()
+            compressor.join()
+            if let error = compressor.failure ?? output.failure { throw error }
+            guard sent else { throw TarballError(code: .io, message: "cannot finish the tarball: compression stopped") }
         }
         return TarballSummary(
             sha256: output.finalizeDigest(), compressedBytes: output.bytes, files: walk.files,
             directories: walk.directories, symlinks: walk.symlinks, contentBytes: walk.contentBytes)
     }
 
-    private func configure(_ archive: OpaquePointer) throws(TarballError) {
+    /// The tar writer: pax, and either the compression filter with 64 KiB output blocks, or (`compressed:
+    /// false`, when a ``CompressorThread`` compresses) unblocked output handed on as it comes.
+    private func configure(_ archive: OpaquePointer, compressed: Bool) throws(TarballError) {
         var status = archive_write_set_format_pax(archive)
-        switch options.compression {
-        case .zstd(let level, let threads):
-            status = min(status, archive_write_add_filter_zstd(archive))
-            status = min(status, archive_write_set_filter_option(archive, "zstd", "compression-level", "\(level)"))
-            // threads 0: zstd's single-threaded mode, the fastest and smallest on the trees measured here (see
-            // TarballCompression). N >= 1 workers: multithreaded framing, whose bytes do not depend on N.
-            if threads > 0 {
-                status = min(status, archive_write_set_filter_option(archive, "zstd", "threads", "\(threads)"))
-            }
-        case .gzip(let level):
-            status = min(status, archive_write_add_filter_gzip(archive))
-            status = min(status, archive_write_set_filter_option(archive, "gzip", "compression-level", "\(level)"))
-            // No timestamp in the gzip header, so the same tree gives the same bytes.
-            _ = archive_write_set_filter_option(archive, "gzip", "timestamp", nil)
-        case .none:
-            break
+        if compressed {
+            status = min(status, CompressorThread.addFilter(archive, options.compression))
+            status = min(status, archive_write_set_bytes_per_block(archive, 64 * 1024))
+        } else {
+            status = min(status, archive_write_set_bytes_per_block(archive, 0))
         }
-        status = min(status, archive_write_set_bytes_per_block(archive, 64 * 1024))
         status = min(status, archive_write_set_bytes_in_last_block(archive, 1))
         guard status >= ARCHIVE_WARN else { throw Self.error(archive, "cannot configure the tarball") }
     }
@@ -84,7 +108,7 @@ struct TreeArchiver {
 private struct Walk {
     let archive: OpaquePointer
     let entry: OpaquePointer
-    let output: ArchiveOutput
+    let failure: () -> TarballError?
     let buffer: UnsafeMutableRawBufferPointer
     let matcher: ExcludeMatcher
     let skip: FileID?
@@ -95,12 +119,13 @@ private struct Walk {
     var contentBytes: Int64 = 0
 
     init(
-        archive: OpaquePointer, entry: OpaquePointer, output: ArchiveOutput, buffer: UnsafeMutableRawBufferPointer,
+        archive: OpaquePointer, entry: OpaquePointer, failure: @escaping () -> TarballError?,
+        buffer: UnsafeMutableRawBufferPointer,
         matcher: ExcludeMatcher, skip: FileID?
     ) {
         self.archive = archive
         self.entry = entry
-        self.output = output
+        self.failure = failure
         self.buffer = buffer
         self.matcher = matcher
         self.skip = skip
@@ -186,7 +211,7 @@ private struct Walk {
             if n == 0 { break }  // shrank while we read: libarchive pads the entry with zeros
             let written = archive_write_data(archive, buffer.baseAddress, n)
             guard written >= 0 else {
-                throw output.failure ?? TreeArchiver.error(archive, "cannot archive \(display(path))")
+                throw failure() ?? TreeArchiver.error(archive, "cannot archive \(display(path))")
             }
             remaining -= Int64(n)
         }
@@ -207,7 +232,7 @@ private struct Walk {
         archive_entry_set_size(entry, size)
         let status = archive_write_header(archive, entry)
         guard status >= ARCHIVE_WARN else {
-            throw output.failure ?? TreeArchiver.error(archive, "cannot archive \(display(path))")
+            throw failure() ?? TreeArchiver.error(archive, "cannot archive \(display(path))")
         }
     }
 

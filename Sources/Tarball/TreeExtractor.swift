@@ -37,22 +37,28 @@ struct TreeExtractor {
         return TarballError(code: .corrupted, message: "the archive \(name) is damaged: \(detail)")
     }
 
-    /// Whether file creation runs on a second thread, fed through a bounded queue of batches (at most
-    /// `depth + 2` arenas of ``ExtractionBatch/arenaSize``), while this thread decompresses.
+    /// Whether the writing side runs on two threads of its own while this one decompresses: one creating names
+    /// (directories, links, files: ``ExtractionNamer``), one writing file contents (``ExtractionContentWriter``),
+    /// fed through bounded queues of batches (at most 24 arenas of ``ExtractionBatch/arenaSize`` in all).
     var threaded = true
 
     func run() throws(TarballError) -> TarballSummary {
         let archive = try Self.openReader(input: input, archiveName: archiveName)
         defer { archive_read_free(archive) }
         let writer = try StagingTreeWriter(root: root)
-        let channel = BatchChannel(depth: 4)
-        let worker = ExtractionWriterThread(writer: writer, channel: channel)
+        let namer = ExtractionNamer(writer: writer)
+        let content = ExtractionContentWriter(writer: writer)
         var reader = BatchingReader(archive: archive, extractor: self)
-        guard threaded, worker.start() else {
+        let stages = threaded ? ExtractionStages(namer: namer, content: content) : nil
+        guard let stages, stages.start() else {
             // Everything on this thread: each batch is applied as soon as it is full.
             let batch = ExtractionBatch()
             let summary = try reader.read(first: batch) { (batch) throws(TarballError) -> ExtractionBatch? in
-                for op in batch.ops { try worker.apply(op, batch) }
+                try namer.apply(batch)
+                do throws(TarballError) { try content.apply(batch) } catch {
+                    batch.closeUntaken()
+                    throw error
+                }
                 batch.reset()
                 return batch
             }
@@ -61,17 +67,14 @@ struct TreeExtractor {
         }
         let summary: TarballSummary
         do throws(TarballError) {
-            summary = try reader.read(first: channel.emptyBatch()) { (batch) throws(TarballError) -> ExtractionBatch? in
-                channel.send(batch) ? channel.emptyBatch() : nil
+            summary = try reader.read(first: stages.emptyBatch()) { (batch) throws(TarballError) -> ExtractionBatch? in
+                stages.send(batch) ? stages.emptyBatch() : nil
             }
-            channel.close()
         } catch {
-            channel.cancel()
-            worker.join()
-            throw worker.failure ?? error
+            stages.cancel()
+            throw stages.failure ?? error
         }
-        worker.join()
-        if let failure = worker.failure { throw failure }
+        if let failure = stages.finish() { throw failure }
         return summary
     }
 

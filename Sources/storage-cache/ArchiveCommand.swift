@@ -40,10 +40,16 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The SHA-256 the tarball must have.", valueName: "hex"))
         var sha256: String?
 
+        @Flag(
+            name: .long,
+            help: "Do not flush the extracted tree to disk before swapping it in (faster on a busy disk; still atomic)."
+        )
+        var noFsync = false
+
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let command = ArchiveCommands.Extract(archive: archive, path: path, sha256: sha256)
+            let command = ArchiveCommands.Extract(archive: archive, path: path, sha256: sha256, sync: !noFsync)
             let context = output.context
             try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
         }

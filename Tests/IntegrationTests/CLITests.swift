@@ -181,6 +181,11 @@ struct CLITests {
         #expect(mismatch.status == 5)
         #expect(LocalTree.fingerprint(destination) == expected)
 
+        // Without the flush before the swap: the same tree, over the existing one.
+        let unsynced = try run(["archive", "extract", "--no-fsync", "--archive", archive, "--path", destination])
+        #expect(unsynced.status == 0, "\(unsynced.stderr)")
+        #expect(LocalTree.fingerprint(destination) == expected)
+
         let missing = try run(["archive", "list", "--archive", scratch.sub("nope.tar.zst"), "--json"])
         #expect(missing.status == 3)
         let error = try #require(try missing.json()["error"] as? [String: Any])

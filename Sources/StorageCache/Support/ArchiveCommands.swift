@@ -30,11 +30,14 @@ public enum ArchiveCommands {
         public var archive: String
         public var path: String
         public var sha256: String?
+        /// Whether the tree is flushed to disk before the swap (see ``TarballReader/syncBeforeSwap``).
+        public var sync: Bool
 
-        public init(archive: String, path: String, sha256: String?) {
+        public init(archive: String, path: String, sha256: String?, sync: Bool = true) {
             self.archive = archive
             self.path = path
             self.sha256 = sha256
+            self.sync = sync
         }
 
         public func run(_ context: CommandContext) async throws(StoreError) -> ExitStatus {
@@ -44,7 +47,7 @@ public enum ArchiveCommands {
             let progress = TerminalProgress(title: "extracting \(archive)", enabled: !context.output.json)
             defer { progress.finish() }
             let result = try await ArchiveTool.extract(
-                archive: archive, into: path, expectedSHA256: sha256?.lowercased())
+                archive: archive, into: path, expectedSHA256: sha256?.lowercased(), sync: sync)
             progress.finish()
             context.output.emit(result, line: result.summaryLine)
             return .success

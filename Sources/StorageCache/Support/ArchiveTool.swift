@@ -64,16 +64,17 @@ public enum ArchiveTool {
         }
     }
 
-    /// Replaces `destination` with the content of `archive`, checking `expectedSHA256` when given.
+    /// Replaces `destination` with the content of `archive`, checking `expectedSHA256` when given; `sync: false`
+    /// skips the flush before the swap (still atomic, not durable across a machine crash).
     public static func extract(
-        archive: String, into destination: String, expectedSHA256: String?
+        archive: String, into destination: String, expectedSHA256: String?, sync: Bool = true
     ) async throws(StoreError) -> ArchiveResult {
         let archive = try existingArchive(archive)
         let destination = FileSystem.absolute(destination)
         return try await Blocking.run { () throws(StoreError) -> ArchiveResult in
             let stopwatch = Stopwatch()
             do throws(TarballError) {
-                let summary = try TarballReader().extract(
+                let summary = try TarballReader(syncBeforeSwap: sync).extract(
                     archive: archive, into: destination, expectedSHA256: expectedSHA256)
                 return ArchiveResult(archive: archive, path: destination, summary: summary, duration: stopwatch.seconds)
             } catch {
