@@ -4,7 +4,7 @@ import StorageCache
 
 /// The flags of `restore` and `save` beyond the local cache's: primary selection and the S3 copy. Each overrides
 /// its `INPUT_*` variable (`INPUT_S3-BUCKET`, …), so the action passes inputs through the environment.
-struct CoordinatorOptions: ParsableArguments {
+struct CoordinatorOptions: ParsableArguments, S3SettingsFields {
     @Option(
         help:
             "Primary cache: auto, local, github or none (INPUT_PRIMARY; default auto = the GitHub Actions cache on a runner, else the local cache)."
@@ -72,31 +72,13 @@ struct CoordinatorOptions: ParsableArguments {
 
     /// The S3 flags; `excludes` are the save command's `--exclude`.
     func syncFlags(excludes: [String] = []) -> SyncSettingsFlags {
-        var flags = SyncSettingsFlags()
-        flags.bucket = bucket
-        flags.region = region
-        flags.prefix = prefix
-        flags.endpoint = endpoint
-        flags.pathStyle = pathStyle
-        flags.expectedBucketOwner = expectedBucketOwner
-        flags.allowInsecureEndpoint = allowInsecureEndpoint ? true : nil
-        flags.agentIdentity = agentIdentity
-        flags.repo = repo
-        flags.sse = sse
-        flags.kmsKeyID = kmsKeyId
-        flags.storageClass = storageClass
+        var flags = s3SettingsFlags()
         flags.excludes = excludes
-        flags.maxSyncSize = maxSyncSize
-        flags.stateDirectory = stateDir
         return flags
     }
 
     /// The process environment, with `AWS_PROFILE` set to `--profile` when given.
-    var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        if let profile, !profile.isEmpty { environment["AWS_PROFILE"] = profile }
-        return environment
-    }
+    var environment: [String: String] { SyncCLI.environment(profile: profile) }
 
     /// The reporter for a command with these output options.
     static func reporter(_ output: OutputOptions) -> StepReporter {

@@ -12,13 +12,7 @@ struct SyncPullCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SyncCLI.run(json: options.json) { () throws(SyncCommandFailure) in
-            let environment = SyncCLI.environment(profile: options.profile)
-            let settings: SyncSettings
-            do throws(InputError) {
-                settings = try SyncSettings.resolve(flags: options.flags, environment: environment)
-            } catch {
-                throw SyncCommandFailure(error)
-            }
+            let (settings, environment) = try SyncCLI.resolve(options)
             let path = try SyncPath.requireDestination(settings.storagePath)
             let logger = SyncCLI.logger(verbose: options.verbose)
             let client = try SyncCLI.makeClient(settings: settings, environment: environment, logger: logger)

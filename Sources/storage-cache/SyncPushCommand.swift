@@ -18,13 +18,7 @@ struct SyncPushCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SyncCLI.run(json: options.json) { () throws(SyncCommandFailure) in
-            let environment = SyncCLI.environment(profile: options.profile)
-            let settings: SyncSettings
-            do throws(InputError) {
-                settings = try SyncSettings.resolve(flags: options.flags, environment: environment)
-            } catch {
-                throw SyncCommandFailure(error)
-            }
+            let (settings, environment) = try SyncCLI.resolve(options)
             let path = try SyncPath.requireDirectory(settings.storagePath)
             let logger = SyncCLI.logger(verbose: options.verbose)
             for warning in settings.warnings { logger.warning("\(warning)") }

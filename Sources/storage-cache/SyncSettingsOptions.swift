@@ -2,7 +2,7 @@ import ArgumentParser
 import StorageCache
 
 /// The flags of `sync push`, `sync pull` and `status`: each overrides its `INPUT_*` variable.
-struct SyncSettingsOptions: ParsableArguments {
+struct SyncSettingsOptions: ParsableArguments, S3SettingsFields {
     @Option(help: "The local storage directory (INPUT_STORAGE-PATH).")
     var path: String?
 
@@ -73,26 +73,12 @@ struct SyncSettingsOptions: ParsableArguments {
     var verbose = false
 
     var flags: SyncSettingsFlags {
-        var flags = SyncSettingsFlags()
+        var flags = s3SettingsFlags()
         flags.storagePath = path
-        flags.bucket = bucket
-        flags.region = region
-        flags.prefix = prefix
-        flags.endpoint = endpoint
-        flags.pathStyle = pathStyle
-        flags.expectedBucketOwner = expectedBucketOwner
-        flags.allowInsecureEndpoint = allowInsecureEndpoint ? true : nil
-        flags.agentIdentity = agentIdentity
-        flags.repo = repo
-        flags.sse = sse
-        flags.kmsKeyID = kmsKeyId
-        flags.storageClass = storageClass
         flags.excludes = exclude
-        flags.maxSyncSize = maxSyncSize
         flags.maxFileSize = maxFileSize
         flags.concurrency = concurrency
         flags.snapshot = noSnapshot ? false : nil
-        flags.stateDirectory = stateDir
         return flags
     }
 }

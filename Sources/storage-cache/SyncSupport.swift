@@ -74,6 +74,19 @@ enum SyncCLI {
         return environment
     }
 
+    /// The settings `options` resolve to over the process environment (with `--profile` applied), and that
+    /// environment; an input error becomes the command's failure.
+    static func resolve(_ options: SyncSettingsOptions) throws(SyncCommandFailure) -> (
+        settings: SyncSettings, environment: [String: String]
+    ) {
+        let environment = environment(profile: options.profile)
+        do throws(InputError) {
+            return (try SyncSettings.resolve(flags: options.flags, environment: environment), environment)
+        } catch {
+            throw SyncCommandFailure(error)
+        }
+    }
+
     /// A logger to stderr, at debug level with `verbose`.
     static func logger(verbose: Bool) -> Logger {
         var logger = Logger(label: "storage-cache.sync") { StreamLogHandler.standardError(label: $0) }

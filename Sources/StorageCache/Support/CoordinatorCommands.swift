@@ -23,15 +23,18 @@ public enum CoordinatorCommands {
         }
 
         public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
-            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
-        }
-
-        private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
-            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+            await CoordinatorCommands.run(reporter, logger: logger, environment: environment) {
                 () throws(InputError) in
                 try CacheSettings.resolve(
                     flags: flags, syncFlags: syncFlags, syncRestoredTree: syncRestoredTree, environment: environment)
+            } body: { (settings, coordinator) throws(StoreError) in
+                try await body(reporter, settings: settings, coordinator: coordinator)
             }
+        }
+
+        private func body(_ reporter: StepReporter, settings: CacheSettings, coordinator: CacheCoordinator)
+            async throws(StoreError) -> ExitStatus
+        {
             // The save step finds the key even when it is computed (the default) or the inputs change.
             try reporter.runner.saveState([("key", settings.key), ("storage-path", settings.storagePath)])
             let report = try await reporter.group("Restore '\(settings.key)' into \(settings.storagePath)") {
@@ -89,16 +92,19 @@ public enum CoordinatorCommands {
         }
 
         public func run(_ reporter: StepReporter, logger: Logger) async -> ExitStatus {
-            await reporter.run { () throws(StoreError) in try await body(reporter, logger: logger) }
-        }
-
-        private func body(_ reporter: StepReporter, logger: Logger) async throws(StoreError) -> ExitStatus {
-            let (settings, coordinator) = try CoordinatorCommands.make(logger: logger, environment: environment) {
+            await CoordinatorCommands.run(reporter, logger: logger, environment: environment) {
                 () throws(InputError) in
                 try CacheSettings.resolve(
                     flags: flags, syncFlags: syncFlags, tarball: tarball, overwrite: overwrite, eviction: eviction,
                     environment: environment)
+            } body: { (settings, coordinator) throws(StoreError) in
+                try await body(reporter, settings: settings, coordinator: coordinator)
             }
+        }
+
+        private func body(_ reporter: StepReporter, settings: CacheSettings, coordinator: CacheCoordinator)
+            async throws(StoreError) -> ExitStatus
+        {
             // The generation the restore step left (freshness: the push is conditional on it).
             do {
                 coordinator.baseGeneration.set(try BaseGeneration.resolve(environment: environment))
@@ -119,6 +125,19 @@ public enum CoordinatorCommands {
             reporter.emit(report, line: report.summaryLine)
             try reporter.runner.appendSummary(StepReporter.summary(for: report))
             return .success
+        }
+    }
+
+    /// Runs `body` under `reporter` with the settings `resolve` gives and their coordinator; an input error becomes
+    /// a store error (exit 2).
+    private static func run(
+        _ reporter: StepReporter, logger: Logger, environment: [String: String],
+        _ resolve: () throws(InputError) -> CacheSettings,
+        body: (CacheSettings, CacheCoordinator) async throws(StoreError) -> ExitStatus
+    ) async -> ExitStatus {
+        await reporter.run { () throws(StoreError) in
+            let (settings, coordinator) = try make(logger: logger, environment: environment, resolve)
+            return try await body(settings, coordinator)
         }
     }
 
