@@ -15,6 +15,8 @@ public struct SyncSettingsFlags: Sendable, Equatable {
     public var maxSyncSize: String?
     public var maxFileSize: String?
     public var concurrency: String?
+    public var chunkThreshold: String?
+    public var chunkSize: String?
     public var snapshot: Bool?
     public var storagePath: String?
     public var stateDirectory: String?
@@ -28,6 +30,6 @@ public struct SyncSettingsFlags: Sendable, Equatable {
         "s3-sse": "--sse", "s3-kms-key-id": "--kms-key-id", "s3-storage-class": "--storage-class",
         "exclude": "--exclude", "max-sync-size": "--max-sync-size", "max-file-size": "--max-file-size",
         "concurrency": "--concurrency", "snapshot": "--no-snapshot", "storage-path": "--path",
-        "state-dir": "--state-dir",
+        "state-dir": "--state-dir", "chunk-threshold": "--chunk-threshold", "chunk-size": "--chunk-size",
     ]
 }

@@ -8,8 +8,9 @@ public struct PushResult: Sendable {
     public var committed: Bool
     /// Whether a snapshot tarball was written.
     public var snapshotWritten: Bool
-    /// Files uploaded and their bytes.
+    /// Per-file objects uploaded under `storage/`.
     public var uploadedFiles: Int
+    /// Every byte uploaded: per-file objects, the pack, the snapshot and the manifests.
     public var uploadedBytes: Int64
     /// Objects deleted.
     public var deletedObjects: Int
@@ -22,4 +23,8 @@ public struct PushResult: Sendable {
     public var dryRun: Bool
     /// Seconds taken.
     public var seconds: Double
+    /// Objects written (new keys or rewritten ones): per-file objects, pack, snapshot, manifest and its copy.
+    public var objectsWritten: Int = 0
+    /// Bytes of the pack written (0 without one).
+    public var packBytes: Int64 = 0
 }
