@@ -156,7 +156,8 @@ public struct SyncSettings: Sendable, Equatable {
         }
 
         let chunkThreshold = try value(flags.chunkThreshold, "chunk-threshold").map { (text) throws(InputError) in
-            try ByteSize.parse(text, input: "chunk-threshold", flag: "--chunk-threshold")
+            // `0` turns chunking off.
+            text == "0" ? 0 : try ByteSize.parse(text, input: "chunk-threshold", flag: "--chunk-threshold")
         }
         let chunkSize = try value(flags.chunkSize, "chunk-size").map { (text) throws(InputError) in
             try ByteSize.parse(text, input: "chunk-size", flag: "--chunk-size")

@@ -20,7 +20,11 @@ struct PackUploader: Sendable {
 
     /// Uploads `pieces` from `directory`; returns the pack's size.
     func upload(_ pieces: [PackPiece], from directory: String) async throws(SyncError) -> Int64 {
-        let upload = StreamedUpload(client: client, bucket: bucket, key: key, putOptions: putOptions)
+        // Reading local files outpaces the uploads (unlike the snapshot's compressor), so the queue is always
+        // full: smaller parts and a shorter queue keep a push's memory near the snapshot's.
+        let upload = StreamedUpload(
+            client: client, bucket: bucket, key: key, putOptions: putOptions, partSize: 5 << 20, partConcurrency: 2,
+            queuedParts: 2)
         let (_, sent) = try await upload.run("the pack") { emit in
             try Self.read(pieces, from: directory, emit: emit)
         }

@@ -11,40 +11,32 @@ struct StreamedUpload: Sendable {
     var putOptions: S3PutOptions
     var partSize: Int = 8 << 20
     var partConcurrency: Int = 2
+    /// Parts handed over and not yet uploaded, at most (back-pressure; at least 2: the consumer holds two parts
+    /// before it knows whether to use a multipart upload).
+    var queuedParts: Int = 3
 
     /// Why the producer stopped.
     struct ProducerFailure: Error {
         var message: String
     }
 
-    /// Runs `produce` on a detached task; it hands its bytes to the `emit` closure it is given. Returns what
+    /// Runs `produce` on its own thread; it hands its bytes to the `emit` closure it is given. Returns what
     /// `produce` returned and the bytes uploaded. `what` names the object in errors ("the snapshot").
     func run<Summary: Sendable>(
         _ what: String,
         produce: @escaping @Sendable (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary
     ) async throws(SyncError) -> (summary: Summary, bytes: Int64) {
-        let channel = PartChannel(capacity: partConcurrency + 1)
+        let channel = PartChannel(capacity: max(2, queuedParts))
         let partSize = self.partSize
-        let producer = Task.detached { () -> Result<(Summary, Int64), ProducerFailure> in
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(partSize)
-            var produced: Int64 = 0
-            do {
-                let summary = try produce { block in
-                    buffer.append(contentsOf: block)
-                    produced += Int64(block.count)
-                    while buffer.count >= partSize {
-                        let part = Array(buffer[0..<partSize])
-                        buffer.removeFirst(partSize)
-                        guard channel.send(part) else { throw ProducerFailure(message: "upload stopped") }
-                    }
+        // The producer blocks (reading files, waiting for a free slot), so it runs on its own thread: parked on
+        // the cooperative pool, two such producers (two pushes in one process) would starve their consumers.
+        let producer = Task { () -> Result<(Summary, Int64), ProducerFailure> in
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: Self.produceParts(channel: channel, partSize: partSize, produce))
                 }
-                if !buffer.isEmpty || produced == 0 { _ = channel.send(buffer) }
-                channel.finish()
-                return .success((summary, produced))
-            } catch {
-                channel.cancel()
-                return .failure(ProducerFailure(message: Self.describe(error)))
+                thread.name = "storage-cache upload producer"
+                thread.start()
             }
         }
 
@@ -68,6 +60,40 @@ struct StreamedUpload: Sendable {
             // The upload completed with bytes the producer did not finish: remove them.
             try? await client.deleteObject(bucket: bucket, key: key)
             throw SyncError(.io, "cannot write \(what): \(failure.message)")
+        }
+    }
+
+    /// Runs `produce`, cutting what it emits into `partSize` parts sent to `channel`; finishes or cancels it.
+    private static func produceParts<Summary: Sendable>(
+        channel: PartChannel, partSize: Int,
+        _ produce: @Sendable (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary
+    ) -> Result<(Summary, Int64), ProducerFailure> {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(partSize)
+        var produced: Int64 = 0
+        do {
+            let summary = try produce { block in
+                buffer.append(contentsOf: block)
+                produced += Int64(block.count)
+                while buffer.count >= partSize {
+                    // A fresh copy: `Array(buffer[0..<partSize])` would share the buffer's storage when the
+                    // part is all of it, and the next append would then reallocate and grow the buffer.
+                    let part = [UInt8](unsafeUninitializedCapacity: partSize) { out, count in
+                        buffer.withUnsafeBufferPointer { source in
+                            _ = out.initialize(from: source[0..<partSize])
+                        }
+                        count = partSize
+                    }
+                    buffer.removeFirst(partSize)
+                    guard channel.send(part) else { throw ProducerFailure(message: "upload stopped") }
+                }
+            }
+            if !buffer.isEmpty || produced == 0 { _ = channel.send(buffer) }
+            channel.finish()
+            return .success((summary, produced))
+        } catch {
+            channel.cancel()
+            return .failure(ProducerFailure(message: Self.describe(error)))
         }
     }
 

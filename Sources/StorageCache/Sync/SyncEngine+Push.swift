@@ -160,28 +160,31 @@ extension SyncEngine {
         warnings: inout [String]
     ) async throws(SyncError) -> WrittenGeneration {
         let generation = (remote?.manifest.generation ?? 0) + 1
-        let layout = try GenerationLayout.make(
-            local: tree.entries, previous: remote?.manifest, generation: generation,
-            packKey: location.newPackKey(generation: generation), directory: directory,
-            settings: GenerationLayout.Settings(
-                snapshot: options.snapshot, chunkThreshold: options.chunkThreshold, chunkSize: options.chunkSize))
-        let perFile = plan.uploads.filter { !layout.chunkedPaths.contains($0.path) }
-        let skipPaths = layout.chunkedPaths.union(tree.skipped.map(\.path))
-        // The snapshot and the pack stream while the per-file objects upload: a push takes the longest of them.
-        async let snapshotWrite = writeSnapshot(
-            of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
-        async let packWrite = writePack(layout, from: directory)
-        let uploaded: UploadTotals
+        // Per-file objects (small files: under the chunk threshold) start at once, while the layout hashes the
+        // chunks of changed large files.
+        let threshold = options.chunkThreshold
+        let perFile = plan.uploads.filter { !(threshold > 0 && $0.size >= threshold) }
+        async let perFileUploads = uploadResult(perFile, from: directory)
+        let layout: GenerationLayout
         do throws(SyncError) {
-            uploaded = try await upload(perFile, from: directory)
+            layout = try GenerationLayout.make(
+                local: tree.entries, previous: remote?.manifest, generation: generation,
+                packKey: location.newPackKey(generation: generation), directory: directory,
+                settings: GenerationLayout.Settings(
+                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize))
         } catch {
-            _ = await snapshotWrite
-            _ = await packWrite
+            _ = await perFileUploads
             throw error
         }
-        let (snapshot, snapshotWarnings) = await snapshotWrite
+        let skipPaths = layout.chunkedPaths.union(tree.skipped.map(\.path))
+        // The snapshot, then the pack, stream while the per-file objects upload: one stream at a time keeps
+        // memory to a few parts.
+        let (snapshot, snapshotWarnings) = await writeSnapshot(
+            of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
         warnings += snapshotWarnings
-        let packBytes = try await packWrite.get()
+        let packWrite = await writePack(layout, from: directory)
+        let uploaded = try await perFileUploads.get()
+        let packBytes = try packWrite.get()
 
         var manifest = Manifest(
             generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
@@ -261,6 +264,15 @@ extension SyncEngine {
 
         func merging(_ other: UploadTotals) -> UploadTotals {
             UploadTotals(files: files + other.files, bytes: bytes + other.bytes)
+        }
+    }
+
+    /// ``upload(_:from:)`` as a `Result` (for `async let` with a typed error).
+    func uploadResult(_ entries: [ManifestEntry], from directory: String) async -> Result<UploadTotals, SyncError> {
+        do throws(SyncError) {
+            return .success(try await upload(entries, from: directory))
+        } catch {
+            return .failure(error)
         }
     }
 
