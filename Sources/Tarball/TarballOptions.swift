@@ -20,10 +20,13 @@ public struct TarballOptions: Sendable {
     public var compression: TarballCompression = .zstd()
     /// gitignore-like exclude patterns, relative to the archived directory (`*.log`, `tmp/`, `**/*.db-shm`).
     public var excludes: [String] = []
+    /// Regular files left out by exact relative path (`/`-separated, no leading `./`), on top of `excludes`.
+    public var skipPaths: Set<String> = []
 
-    public init(compression: TarballCompression = .zstd(), excludes: [String] = []) {
+    public init(compression: TarballCompression = .zstd(), excludes: [String] = [], skipPaths: Set<String> = []) {
         self.compression = compression
         self.excludes = excludes
+        self.skipPaths = skipPaths
     }
 }
 

@@ -69,6 +69,7 @@ struct TreeArchiver {
         var walk = Walk(
             archive: archive, entry: entry, failure: failure, buffer: buffer,
             matcher: ExcludeMatcher(patterns: options.excludes), skip: skip)
+        walk.skipPaths = options.skipPaths
         try walk.directory(fd: rootFD, relative: [], components: [])
         guard archive_write_close(archive) == ARCHIVE_OK else {
             throw failure() ?? Self.error(archive, "cannot finish the tarball")
@@ -112,6 +113,7 @@ private struct Walk {
     let buffer: UnsafeMutableRawBufferPointer
     let matcher: ExcludeMatcher
     let skip: FileID?
+    var skipPaths: Set<String> = []
     var hardLinks: [FileID: [UInt8]] = [:]
     var files = 0
     var directories = 0
@@ -176,6 +178,7 @@ private struct Walk {
             case S_IFREG:
                 let id = FileID(info)
                 if let skip, id == skip { continue }
+                if !skipPaths.isEmpty, skipPaths.contains(String(pathBytes: path)) { continue }
                 if info.st_nlink > 1 {
                     if let first = hardLinks[id] {
                         archive_entry_clear(entry)

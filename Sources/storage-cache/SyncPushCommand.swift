@@ -88,6 +88,7 @@ struct SyncPushCommand: AsyncParsableCommand {
                     snapshotWritten: result.snapshotWritten, uploadedFiles: result.uploadedFiles,
                     uploadedBytes: result.uploadedBytes, deletedObjects: result.deletedObjects, files: result.files,
                     bytes: result.bytes, warnings: result.warnings.map(SyncCLI.redact), seconds: result.seconds,
+                    objectsWritten: result.objectsWritten, packBytes: result.packBytes,
                     plan: result.dryRun
                         ? .init(
                             uploads: uploads.count, uploadBytes: result.plan.uploadBytes, deletes: deletes.count,
@@ -138,6 +139,9 @@ struct SyncPushCommand: AsyncParsableCommand {
         var bytes: Int64
         var warnings: [String]
         var seconds: Double
+        /// Objects written (per-file, pack, snapshot, manifest and its kept copy); `uploadedBytes` counts them all.
+        var objectsWritten: Int
+        var packBytes: Int64
         var plan: Plan?
     }
 }

@@ -56,6 +56,12 @@ struct SyncSettingsOptions: ParsableArguments, S3SettingsFields {
     @Option(help: "Objects in flight at once, 1…256 (INPUT_CONCURRENCY; default 32).")
     var concurrency: String?
 
+    @Option(help: "Files this large or larger are chunked into packs; 0 = off (INPUT_CHUNK-THRESHOLD; default 8M).")
+    var chunkThreshold: String?
+
+    @Option(help: "Bytes per chunk, 4K…16M, a multiple of 4 KiB (INPUT_CHUNK-SIZE; default 64K).")
+    var chunkSize: String?
+
     @Flag(help: "Write no snapshot tarball and pull per-file objects (INPUT_SNAPSHOT=false).")
     var noSnapshot = false
 
@@ -78,6 +84,8 @@ struct SyncSettingsOptions: ParsableArguments, S3SettingsFields {
         flags.excludes = exclude
         flags.maxFileSize = maxFileSize
         flags.concurrency = concurrency
+        flags.chunkThreshold = chunkThreshold
+        flags.chunkSize = chunkSize
         flags.snapshot = noSnapshot ? false : nil
         return flags
     }

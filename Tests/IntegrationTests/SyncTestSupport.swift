@@ -73,10 +73,11 @@ enum SyncTestSupport {
         try S3TestEnvironment.writeRandomFile(root + "/snapshot/blob_0.bin", size: 9 << 20, seed: UInt64(seed))
     }
 
-    /// Every regular file under `root`, relative, sorted.
-    static func regularFiles(_ root: String) throws -> [String] {
+    /// Every regular file under `root` (smaller than `below` bytes, when given), relative, sorted.
+    static func regularFiles(_ root: String, below: Int64 = .max) throws -> [String] {
         var cache = FileHashCache()
-        return try TreeScanner().scan(root: root, cache: &cache).entries.filter { $0.kind == .file }.map(\.path)
+        return try TreeScanner().scan(root: root, cache: &cache).entries.filter { $0.kind == .file && $0.size < below }
+            .map(\.path)
     }
 
     /// What ``mutate(_:percent:seed:)`` did.

@@ -24,7 +24,7 @@ import Testing
     @Test func encodingIsStable() throws {
         #expect(try sample().encoded() == sample().encoded())
         let text = String(decoding: try sample().encoded(), as: UTF8.self)
-        #expect(text.contains("\"formatVersion\":1"))
+        #expect(text.contains("\"formatVersion\":2"))
         #expect(text.contains("\"generation\":3"))
     }
 

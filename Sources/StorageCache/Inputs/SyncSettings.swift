@@ -36,6 +36,10 @@ public struct SyncSettings: Sendable, Equatable {
     public var concurrency: Int
     /// Whether pushes write, and pulls use, a snapshot tarball.
     public var snapshot: Bool
+    /// Files of at least this many bytes are chunked into packs (`0`: off).
+    public var chunkThreshold: Int64 = SyncOptions().chunkThreshold
+    /// Bytes per chunk.
+    public var chunkSize: Int64 = SyncOptions().chunkSize
     /// The local directory to push or pull, when given.
     public var storagePath: String?
     /// The directory for local state (pending queue, hash cache).
@@ -171,6 +175,17 @@ public struct SyncSettings: Sendable, Equatable {
             concurrency = parsed
         }
 
+        let chunkThreshold = try value(flags.chunkThreshold, "chunk-threshold").map { (text) throws(InputError) in
+            // `0` turns chunking off.
+            text == "0" ? 0 : try ByteSize.parse(text, input: "chunk-threshold", flag: "--chunk-threshold")
+        }
+        let chunkSize = try value(flags.chunkSize, "chunk-size").map { (text) throws(InputError) in
+            try ByteSize.parse(text, input: "chunk-size", flag: "--chunk-size")
+        }
+        if let chunkSize, chunkSize < 4096 || chunkSize > 16 << 20 || chunkSize % 4096 != 0 {
+            throw error("chunk-size", "must be a multiple of 4 KiB from 4K to 16M, not \(chunkSize) bytes")
+        }
+
         var snapshot = true
         if let given = flags.snapshot {
             snapshot = given
@@ -190,6 +205,8 @@ public struct SyncSettings: Sendable, Equatable {
         settings.includeCredentials = includeCredentials
         settings.expectedBucketOwner = owner
         settings.allowInsecureEndpoint = allowInsecure
+        if let chunkThreshold { settings.chunkThreshold = chunkThreshold }
+        if let chunkSize { settings.chunkSize = chunkSize }
         return settings
     }
 
@@ -246,6 +263,8 @@ public struct SyncSettings: Sendable, Equatable {
         options.maxFileSize = maxFileSize
         options.maxTotalSize = maxSyncSize
         options.snapshot = snapshot
+        options.chunkThreshold = chunkThreshold
+        options.chunkSize = chunkSize
         options.stateDirectory = stateDirectory
         options.putOptions = S3PutOptions(storageClass: storageClass, serverSideEncryption: serverSideEncryption)
         return options

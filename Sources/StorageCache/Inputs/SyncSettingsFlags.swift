@@ -17,6 +17,8 @@ public struct SyncSettingsFlags: Sendable, Equatable {
     public var maxSyncSize: String?
     public var maxFileSize: String?
     public var concurrency: String?
+    public var chunkThreshold: String?
+    public var chunkSize: String?
     public var snapshot: Bool?
     public var storagePath: String?
     public var stateDirectory: String?
@@ -31,6 +33,7 @@ public struct SyncSettingsFlags: Sendable, Equatable {
         "exclude": "--exclude", "max-sync-size": "--max-sync-size", "max-file-size": "--max-file-size",
         "concurrency": "--concurrency", "snapshot": "--no-snapshot", "storage-path": "--path",
         "state-dir": "--state-dir", "s3-expected-bucket-owner": "--expected-bucket-owner",
-        "s3-allow-insecure-endpoint": "--allow-insecure-endpoint",
+        "s3-allow-insecure-endpoint": "--allow-insecure-endpoint", "chunk-threshold": "--chunk-threshold",
+        "chunk-size": "--chunk-size",
     ]
 }

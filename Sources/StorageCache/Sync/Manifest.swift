@@ -6,7 +6,10 @@ import Foundation
 /// follows a manifest never sees half of a push.
 public struct Manifest: Codable, Sendable, Equatable {
     /// The manifest format this tool writes.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
+    /// The formats this tool reads: 1 (every file in the snapshot of the same generation, or under `storage/`) and
+    /// 2 (files located in a snapshot of any generation, in packs, or chunked).
+    public static let readableFormatVersions = 1...2
 
     /// Format version; a reader refuses versions it does not know.
     public var formatVersion: Int
@@ -22,6 +25,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var files: [ManifestEntry]
     /// The snapshot tarball of this generation, when one was written.
     public var snapshot: ManifestSnapshot?
+    /// Format 2: every pack the entries name, with its size in bytes.
+    public var packs: [String: Int64]?
+    /// Format 2: bytes of small files written to packs since the snapshot was taken (its refresh policy).
+    public var changedSinceSnapshot: Int64?
 
     public init(
         formatVersion: Int = Manifest.currentFormatVersion, generation: Int, createdAt: Date, toolVersion: String,
@@ -38,6 +45,10 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// Regular files' total content size.
     public var totalBytes: Int64 { files.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) } }
+
+    /// Whether the entries' locations follow format 2 (else format 1: snapshot of the same generation or
+    /// `storage/`).
+    public var locatesEntries: Bool { formatVersion >= 2 }
 
     /// The entries by path.
     public var entriesByPath: [String: ManifestEntry] {
@@ -62,10 +73,11 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch {
             throw ManifestError("manifest.json is not a valid manifest: \(error)")
         }
-        guard manifest.formatVersion == currentFormatVersion else {
+        guard readableFormatVersions.contains(manifest.formatVersion) else {
             throw ManifestError(
-                "manifest.json has format version \(manifest.formatVersion); this storage-cache reads version "
-                    + "\(currentFormatVersion) (upgrade storage-cache)")
+                "manifest.json has format version \(manifest.formatVersion); this storage-cache reads versions "
+                    + "\(readableFormatVersions.lowerBound)…\(readableFormatVersions.upperBound) (upgrade storage-cache)"
+            )
         }
         var seen = Set<String>()
         for entry in manifest.files {
@@ -75,6 +87,10 @@ public struct Manifest: Codable, Sendable, Equatable {
             guard seen.insert(entry.path).inserted else {
                 throw ManifestError("manifest.json names \(entry.path.debugDescription) twice")
             }
+            if let pack = entry.pack, pack.length != entry.size || pack.offset < 0 {
+                throw ManifestError("manifest.json gives \(entry.path.debugDescription) a pack range of the wrong size")
+            }
+            if let chunks = entry.chunks { _ = try chunks.chunks(fileSize: entry.size) }
         }
         return manifest
     }

@@ -24,6 +24,11 @@ public struct ManifestEntry: Codable, Sendable, Equatable, Hashable {
     public var sha256: String?
     /// The link target (symlinks only).
     public var target: String?
+    /// Format 2: the whole file's bytes in a pack (a small file changed after the snapshot was taken).
+    public var pack: PackRange?
+    /// Format 2: the file's chunks (a file at or over the chunk threshold); such a file has no object under
+    /// `storage/` and is not in the snapshot.
+    public var chunks: ChunkList?
 
     public init(
         path: String, kind: Kind = .file, size: Int64, mode: UInt32, mtime: Double, sha256: String? = nil,
@@ -36,6 +41,14 @@ public struct ManifestEntry: Codable, Sendable, Equatable, Hashable {
         self.mtime = mtime
         self.sha256 = sha256
         self.target = target
+    }
+
+    /// The entry without where its bytes live (what a scan of the tree gives).
+    public var withoutLocation: ManifestEntry {
+        var entry = self
+        entry.pack = nil
+        entry.chunks = nil
+        return entry
     }
 
     /// Whether two entries hold the same content (mtimes are not compared: CI checkouts make them meaningless).

@@ -6,7 +6,8 @@ public struct ManifestSnapshot: Codable, Sendable, Equatable {
     public var sha256: String
     /// Bytes of the compressed tarball.
     public var size: Int64
-    /// The generation the snapshot was made for; a pull uses it only when it equals the manifest's.
+    /// The generation the snapshot was made for. Format 1: a pull uses it only when it equals the manifest's.
+    /// Format 2: the snapshot holds every file entry that has neither `pack` nor `chunks`, whatever the generation.
     public var generation: Int
 
     public init(key: String, sha256: String, size: Int64, generation: Int) {

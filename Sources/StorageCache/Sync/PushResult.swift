@@ -8,8 +8,9 @@ public struct PushResult: Sendable {
     public var committed: Bool
     /// Whether a snapshot tarball was written.
     public var snapshotWritten: Bool
-    /// Files uploaded and their bytes.
+    /// Per-file objects uploaded under `storage/`.
     public var uploadedFiles: Int
+    /// Every byte uploaded: per-file objects, the pack, the snapshot and the manifests.
     public var uploadedBytes: Int64
     /// Objects deleted.
     public var deletedObjects: Int
@@ -25,4 +26,8 @@ public struct PushResult: Sendable {
     /// Set when ``SyncOptions/expectedBaseGeneration`` was behind S3: nothing was committed, ``generation`` is the
     /// newer one that stays current, and the rejected manifest was kept for recovery.
     public var conflict: SyncConflict? = nil
+    /// Objects written (new keys or rewritten ones): per-file objects, pack, snapshot, manifest and its copy.
+    public var objectsWritten: Int = 0
+    /// Bytes of the pack written (0 without one).
+    public var packBytes: Int64 = 0
 }

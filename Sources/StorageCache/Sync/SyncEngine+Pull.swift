@@ -23,6 +23,9 @@ extension SyncEngine {
         }
         let manifest = remote.manifest
         try Self.checkLinks(manifest.files)
+        if manifest.locatesEntries {
+            return try await pullLocated(manifest, into: destination, started: started)
+        }
         if options.snapshot, let snapshot = manifest.snapshot, snapshot.generation == manifest.generation {
             do {
                 try await restoreSnapshot(snapshot, manifest: manifest, into: destination)
@@ -35,6 +38,31 @@ extension SyncEngine {
             }
         }
         try await restoreObjects(manifest.files, into: destination, verify: true)
+        return PullResult(
+            source: .objects, generation: manifest.generation, files: manifest.files.count,
+            bytes: manifest.totalBytes, warnings: warnings, seconds: (clock.now - started).seconds)
+    }
+
+    /// Pulls a format-2 manifest: with its snapshot when it has one (and snapshots are on), else from packs and
+    /// `storage/`; a snapshot that does not verify is a warning, then the pull goes without it.
+    private func pullLocated(_ manifest: Manifest, into destination: String, started: ContinuousClock.Instant)
+        async throws(SyncError) -> PullResult
+    {
+        var warnings: [String] = []
+        let clock = ContinuousClock()
+        if options.snapshot, manifest.snapshot != nil {
+            do {
+                try await restoreLocated(manifest, into: destination, useSnapshot: true)
+                return PullResult(
+                    source: .snapshot, generation: manifest.generation, files: manifest.files.count,
+                    bytes: manifest.totalBytes, warnings: warnings, seconds: (clock.now - started).seconds)
+            } catch {
+                guard error.code == .corrupted else { throw error }
+                warnings.append("snapshot not usable (\(error.message)); restoring per-file objects instead")
+                logger.warning("snapshot not usable (\(error.message)); restoring per-file objects instead")
+            }
+        }
+        try await restoreLocated(manifest, into: destination, useSnapshot: false)
         return PullResult(
             source: .objects, generation: manifest.generation, files: manifest.files.count,
             bytes: manifest.totalBytes, warnings: warnings, seconds: (clock.now - started).seconds)

@@ -67,57 +67,39 @@ extension SyncEngine {
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
         var plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
-        let snapshotCurrent =
-            !options.snapshot || remote.map { $0.manifest.snapshot?.generation == $0.manifest.generation } == true
-        func result(committed: Bool, generation: Int, snapshot: Bool, uploaded: Int, bytes: Int64, deleted: Int)
-            -> PushResult
-        {
+        // A format-1 manifest whose snapshot is stale is brought up to date even without changes.
+        let current =
+            remote.map {
+                $0.manifest.locatesEntries || !options.snapshot
+                    || $0.manifest.snapshot?.generation == $0.manifest.generation
+            } == true
+        func result(_ written: WrittenGeneration?, committed: Bool, generation: Int, deleted: Int) -> PushResult {
             PushResult(
-                plan: plan, generation: generation, committed: committed, snapshotWritten: snapshot,
-                uploadedFiles: uploaded, uploadedBytes: bytes, deletedObjects: deleted, files: tree.entries.count,
+                plan: plan, generation: generation, committed: committed,
+                snapshotWritten: written?.snapshotWritten ?? false, uploadedFiles: written?.files ?? 0,
+                uploadedBytes: written?.bytes ?? 0, deletedObjects: deleted, files: tree.entries.count,
                 bytes: tree.totalBytes, warnings: warnings, dryRun: options.dryRun,
-                seconds: (clock.now - started).seconds)
+                seconds: (clock.now - started).seconds, objectsWritten: written?.objects ?? 0,
+                packBytes: written?.packBytes ?? 0)
         }
-        if options.dryRun || (remote != nil && plan.isEmpty && snapshotCurrent) {
-            return result(
-                committed: false, generation: remote?.manifest.generation ?? 0, snapshot: false, uploaded: 0, bytes: 0,
-                deleted: 0)
+        if options.dryRun || (remote != nil && plan.isEmpty && current) {
+            return result(nil, committed: false, generation: remote?.manifest.generation ?? 0, deleted: 0)
         }
         // Freshness (SyncOptions.expectedBaseGeneration): never replace a newer generation, never write its objects.
         if let current = generationPastBase(remote) {
             let conflict = await recordConflict(
                 entries: tree.entries, directory: directory, current: current, skippedAny: !tree.skipped.isEmpty,
                 warnings: &warnings)
-            var rejected = result(
-                committed: false, generation: current, snapshot: false, uploaded: 0, bytes: 0, deleted: 0)
+            var rejected = result(nil, committed: false, generation: current, deleted: 0)
             rejected.conflict = conflict
             return rejected
         }
 
-        let generation = (remote?.manifest.generation ?? 0) + 1
-        // The snapshot streams while the per-file objects upload: a push takes the longer of the two, not the sum.
-        async let snapshotWrite = writeSnapshot(
-            of: directory, generation: generation, skippedAny: !tree.skipped.isEmpty)
-        var uploaded: UploadTotals
-        do throws(SyncError) {
-            uploaded = try await upload(plan.uploads, from: directory)
-        } catch {
-            _ = await snapshotWrite
-            throw error
-        }
-        let written = await snapshotWrite
-        var snapshot = written.0
-        warnings += written.1
-
-        var manifest = Manifest(
-            generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
-            parentGeneration: remote?.manifest.generation, files: tree.entries, snapshot: nil)
-        manifest.snapshot = snapshot.map {
-            ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
-        }
-
+        var written = try await writeGeneration(
+            tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+        var manifest = written.manifest
         if try await !commit(manifest, over: remote) {
-            // Another push committed first: re-plan against it and try once more.
+            // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
             // The re-plan must not bypass freshness: a winner past the base generation stays current.
@@ -126,28 +108,15 @@ extension SyncEngine {
                     entries: tree.entries, directory: directory, current: current,
                     skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
                 await repairAfterLostRace(uploaded: plan.uploads, winner: remote, warnings: &warnings)
-                var rejected = result(
-                    committed: false, generation: current, snapshot: false, uploaded: uploaded.files,
-                    bytes: uploaded.bytes, deleted: 0)
+                var rejected = result(written, committed: false, generation: current, deleted: 0)
                 rejected.conflict = conflict
                 return rejected
             }
             plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest)
-            uploaded = uploaded.merging(try await upload(plan.uploads, from: directory))
-            manifest.generation = (remote?.manifest.generation ?? 0) + 1
-            manifest.parentGeneration = remote?.manifest.generation
-            manifest.snapshot?.generation = manifest.generation
-            // The winner's clean-up may have removed our snapshot (an older push of a slower host, say): never
-            // commit a manifest naming a snapshot that is gone; write it again.
-            if let key = manifest.snapshot?.key, await !objectExists(key) {
-                warnings.append("the snapshot was removed while this push waited; wrote it again")
-                snapshot = await writeSnapshot(
-                    of: directory, generation: manifest.generation, skippedAny: !tree.skipped.isEmpty,
-                    warnings: &warnings)
-                manifest.snapshot = snapshot.map {
-                    ManifestSnapshot(key: $0.key, sha256: $0.sha256, size: $0.size, generation: manifest.generation)
-                }
-            }
+            let retry = try await writeGeneration(
+                tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+            written = written.adding(retry)
+            manifest = retry.manifest
             guard try await commit(manifest, over: remote) else {
                 throw SyncError(
                     .conflict,
@@ -158,21 +127,145 @@ extension SyncEngine {
             // objects this push just wrote again. Check them now that this manifest is current (a winner that
             // deletes later sees it and keeps them) and write back any that are gone.
             let winnerFiles = Set(remote?.manifest.files.map(\.path) ?? [])
-            let atRisk = plan.uploads.filter { !winnerFiles.contains($0.path) }
+            let chunked = Set(manifest.files.filter { $0.chunks != nil }.map(\.path))
+            let atRisk = plan.uploads.filter { !winnerFiles.contains($0.path) && !chunked.contains($0.path) }
             let restored = try await reuploadMissing(atRisk, from: directory)
             if restored > 0 {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
+        let manifestBytes = Int64((try? manifest.encoded())?.count ?? 0)
+        written.objects += 1
+        written.bytes += manifestBytes
+        if await writeHistory(manifest, warnings: &warnings) {
+            written.objects += 1
+            written.bytes += manifestBytes
+        }
 
         let deleted = await deleteRemoved(
             plan.deletes, committed: manifest, previous: remote, warnings: &warnings)
         logger.info(
-            "pushed generation \(manifest.generation): \(uploaded.files) files uploaded (\(uploaded.bytes) bytes), \(deleted) deleted"
+            "pushed generation \(manifest.generation): \(written.objects) objects written (\(written.bytes) bytes), \(deleted) deleted"
         )
-        return result(
-            committed: true, generation: manifest.generation, snapshot: snapshot != nil, uploaded: uploaded.files,
-            bytes: uploaded.bytes, deleted: deleted)
+        return result(written, committed: true, generation: manifest.generation, deleted: deleted)
+    }
+
+    /// What one attempt at a push wrote: the manifest to commit and the objects behind it.
+    struct WrittenGeneration: Sendable {
+        var manifest: Manifest
+        /// Per-file objects under `storage/`.
+        var files: Int
+        /// Every byte uploaded (objects, pack, snapshot, manifests).
+        var bytes: Int64
+        /// Every object written.
+        var objects: Int
+        var snapshotWritten: Bool
+        var packBytes: Int64
+
+        func adding(_ other: WrittenGeneration) -> WrittenGeneration {
+            WrittenGeneration(
+                manifest: other.manifest, files: files + other.files, bytes: bytes + other.bytes,
+                objects: objects + other.objects, snapshotWritten: snapshotWritten || other.snapshotWritten,
+                packBytes: packBytes + other.packBytes)
+        }
+    }
+
+    /// Lays `tree` out on top of `remote` (``GenerationLayout``) and writes what the layout needs, all at once:
+    /// the per-file objects of changed small files, the new pack, and the snapshot when it is rebuilt. Returns
+    /// the manifest to commit. A snapshot that cannot be written is a warning: the manifest then has none, and
+    /// its small files are read from `storage/`.
+    func writeGeneration(
+        tree: ScannedTree, plan: SyncPlan, over remote: RemoteManifest?, from directory: String,
+        warnings: inout [String]
+    ) async throws(SyncError) -> WrittenGeneration {
+        let generation = (remote?.manifest.generation ?? 0) + 1
+        // Per-file objects (small files: under the chunk threshold) start at once, while the layout hashes the
+        // chunks of changed large files.
+        let threshold = options.chunkThreshold
+        let perFile = plan.uploads.filter { !(threshold > 0 && $0.size >= threshold) }
+        async let perFileUploads = uploadResult(perFile, from: directory)
+        let layout: GenerationLayout
+        do throws(SyncError) {
+            layout = try GenerationLayout.make(
+                local: tree.entries, previous: remote?.manifest, generation: generation,
+                packKey: location.newPackKey(generation: generation), directory: directory,
+                settings: GenerationLayout.Settings(
+                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize))
+        } catch {
+            _ = await perFileUploads
+            throw error
+        }
+        let skipPaths = layout.chunkedPaths.union(tree.skipped.map(\.path))
+        // The snapshot, then the pack, stream while the per-file objects upload: one stream at a time keeps
+        // memory to a few parts.
+        let (snapshot, snapshotWarnings) = await writeSnapshot(
+            of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
+        warnings += snapshotWarnings
+        let packWrite = await writePack(layout, from: directory)
+        let uploaded = try await perFileUploads.get()
+        let packBytes = try packWrite.get()
+
+        var manifest = Manifest(
+            generation: generation, createdAt: Date(), toolVersion: Self.toolVersion,
+            parentGeneration: remote?.manifest.generation, files: layout.entries, snapshot: nil)
+        manifest.packs = layout.packs
+        manifest.changedSinceSnapshot = layout.changedSinceSnapshot
+        if let snapshot {
+            manifest.snapshot = ManifestSnapshot(
+                key: snapshot.key, sha256: snapshot.sha256, size: snapshot.size, generation: generation)
+        } else {
+            manifest.snapshot = layout.keptSnapshot
+        }
+        if layout.repacked > 0 {
+            logger.info("repacked \(layout.repacked) packs whose live bytes fell under half")
+        }
+        return WrittenGeneration(
+            manifest: manifest, files: uploaded.files,
+            bytes: uploaded.bytes + packBytes + (snapshot?.size ?? 0),
+            objects: uploaded.files + (packBytes > 0 ? 1 : 0) + (snapshot == nil ? 0 : 1),
+            snapshotWritten: snapshot != nil, packBytes: packBytes)
+    }
+
+    /// Uploads the layout's new pack (nothing when it holds nothing); returns its size.
+    func writePack(_ layout: GenerationLayout, from directory: String) async -> Result<Int64, SyncError> {
+        guard !layout.pieces.isEmpty else { return .success(0) }
+        var put = options.putOptions
+        put.contentType = "application/octet-stream"
+        put.checksumSHA256 = false
+        put.knownSHA256 = nil
+        let uploader = PackUploader(client: client, bucket: location.bucket, key: layout.packKey, putOptions: put)
+        do throws(SyncError) {
+            return .success(try await uploader.upload(layout.pieces, from: directory))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Keeps a copy of a committed manifest at `manifests/<generation>.json` (garbage collection reads the kept
+    /// generations from there). A failure is a warning.
+    func writeHistory(_ manifest: Manifest, warnings: inout [String]) async -> Bool {
+        guard let bytes = try? manifest.encoded() else { return false }
+        var put = options.putOptions
+        put.contentType = "application/json"
+        put.storageClass = nil
+        do {
+            try await client.putObject(
+                bucket: location.bucket, key: location.historyKey(generation: manifest.generation),
+                body: .bytes(bytes), options: put)
+            return true
+        } catch {
+            warnings.append("could not keep a copy of the manifest: \(error.description)")
+            return false
+        }
+    }
+
+    /// A kept manifest copy, or `nil` when it is missing or unreadable.
+    func readHistory(generation: Int) async -> Manifest? {
+        guard
+            let result = try? await client.getObjectBytes(
+                bucket: location.bucket, key: location.historyKey(generation: generation), limit: 512 << 20)
+        else { return nil }
+        return try? Manifest.decode(result.bytes)
     }
 
     /// ``readManifest()`` as a `Result` (for `async let` with a typed error).
@@ -190,6 +283,15 @@ extension SyncEngine {
 
         func merging(_ other: UploadTotals) -> UploadTotals {
             UploadTotals(files: files + other.files, bytes: bytes + other.bytes)
+        }
+    }
+
+    /// ``upload(_:from:)`` as a `Result` (for `async let` with a typed error).
+    func uploadResult(_ entries: [ManifestEntry], from directory: String) async -> Result<UploadTotals, SyncError> {
+        do throws(SyncError) {
+            return .success(try await upload(entries, from: directory))
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -267,33 +369,59 @@ extension SyncEngine {
         }
     }
 
-    /// Deletes the objects of removed files and snapshots no manifest needs any more. Failures are warnings: the
-    /// committed manifest no longer names these objects.
+    /// Generations whose objects are kept: the committed one and the two before it.
+    static let keptGenerations = 3
+
+    /// Deletes the objects of removed files, then collects garbage: packs and snapshots that no kept generation
+    /// names, and manifest copies older than the kept ones. Failures are warnings: the committed manifest no
+    /// longer names these objects.
     ///
-    /// Concurrent pushes share the per-file keys and the snapshot prefix, so this keeps: the snapshots of
-    /// `committed` and of `previous` (a reader may still be following it), snapshots labelled with a generation
-    /// at or above `committed`'s (a concurrent push's, not committed yet: it will retry over `committed`), and,
-    /// when a newer manifest was committed meanwhile, every file and the snapshot that manifest names.
+    /// Concurrent pushes share the prefix, so only objects labelled with a generation older than the oldest kept
+    /// one are candidates: a push in flight labels its pack and snapshot with the generation it will commit, at or
+    /// above the committed one (an older label can only belong to a push that will lose its race and lay its tree
+    /// out again). When a newer manifest was committed meanwhile, every file and object it names is kept too.
     func deleteRemoved(
         _ paths: [String], committed: Manifest, previous: RemoteManifest?, warnings: inout [String]
     ) async -> Int {
         var paths = paths
-        var keep = Set([committed.snapshot?.key, previous?.manifest.snapshot?.key].compactMap { $0 })
-        let snapshots =
-            (try? await client.listObjects(bucket: location.bucket, prefix: location.root + "/snapshot-"))?
-            .objects.map(\.key) ?? []
+        let oldestKept = committed.generation - (Self.keptGenerations - 1)
+        var kept = [committed]
+        if let previous { kept.append(previous.manifest) }
+        for generation in max(1, oldestKept)..<committed.generation
+        where !kept.contains(where: { $0.generation == generation }) {
+            if let manifest = await readHistory(generation: generation) { kept.append(manifest) }
+        }
+        let bucket = location.bucket
+        let client = self.client
+        func list(_ prefix: String) async -> [String] {
+            (try? await client.listObjects(bucket: bucket, prefix: prefix))?.objects.map(\.key) ?? []
+        }
+        let snapshots = await list(location.root + "/snapshot-")
+        let packs = await list(location.packsPrefix)
+        let history = await list(location.historyPrefix)
         // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
         if let current = try? await readManifest(), current.manifest.generation != committed.generation {
             let named = Set(current.manifest.files.map(\.path))
             paths.removeAll { named.contains($0) }
-            if let key = current.manifest.snapshot?.key { keep.insert(key) }
+            kept.append(current.manifest)
+        }
+        var named = Set<String>()
+        for manifest in kept {
+            if let key = manifest.snapshot?.key { named.insert(key) }
+            for key in manifest.packs?.keys ?? [:].keys { named.insert(key) }
+            for entry in manifest.files {
+                if let pack = entry.pack { named.insert(pack.key) }
+                for run in entry.chunks?.runs ?? [] { named.insert(run.key) }
+            }
         }
         var keys = paths.map { location.key(forRelativePath: $0) }
         keys += snapshots.filter { key in
-            guard !keep.contains(key) else { return false }
-            guard let label = Self.snapshotGeneration(key: key) else { return true }
-            return label < committed.generation
+            !named.contains(key) && (Self.snapshotGeneration(key: key) ?? Int.min) < oldestKept
         }
+        keys += packs.filter { key in
+            !named.contains(key) && (SyncLocation.generationLabel(key: key) ?? Int.min) < oldestKept
+        }
+        keys += history.filter { key in (SyncLocation.generationLabel(key: key) ?? Int.max) < oldestKept }
         guard !keys.isEmpty else { return 0 }
         do {
             let failures = try await client.deleteObjects(bucket: location.bucket, keys: keys)
@@ -336,41 +464,23 @@ extension Duration {
 }
 
 extension SyncEngine {
-    /// ``writeSnapshot(of:generation:skippedAny:warnings:)`` returning its warnings (for `async let`).
-    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool) async
+    /// Streams a snapshot tarball of `directory` (without `skipPaths`) to a new key beside the manifest (never
+    /// over a key a committed manifest names). A failure is a warning: the manifest then goes without one.
+    func writeSnapshot(of directory: String, generation: Int, skipPaths: Set<String>, when wanted: Bool) async
         -> (SnapshotUploader.Uploaded?, [String])
     {
-        var warnings: [String] = []
-        let uploaded = await writeSnapshot(
-            of: directory, generation: generation, skippedAny: skippedAny, warnings: &warnings)
-        return (uploaded, warnings)
-    }
-
-    /// Streams a snapshot tarball of `directory` to a new key beside the manifest (never over the key a committed
-    /// manifest names). A failure is a warning: per-file objects remain the source of truth.
-    func writeSnapshot(of directory: String, generation: Int, skippedAny: Bool, warnings: inout [String]) async
-        -> SnapshotUploader.Uploaded?
-    {
-        guard options.snapshot else { return nil }
-        if skippedAny {
-            warnings.append(
-                "no snapshot written: some files were skipped, and a snapshot must hold exactly the manifest")
-            return nil
-        }
-        let key =
-            location.root + "/snapshot-g\(generation)-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
-            + ".tar.zst"
+        guard options.snapshot, wanted else { return (nil, []) }
         var put = options.putOptions
         put.contentType = "application/zstd"
         put.checksumSHA256 = false
         put.knownSHA256 = nil
         let uploader = SnapshotUploader(
-            client: client, bucket: location.bucket, key: key, excludes: options.excludes, putOptions: put)
+            client: client, bucket: location.bucket, key: location.newSnapshotKey(generation: generation),
+            excludes: options.excludes, skipPaths: skipPaths, putOptions: put)
         do {
-            return try await uploader.upload(directory: directory)
+            return (try await uploader.upload(directory: directory), [])
         } catch {
-            warnings.append("no snapshot written: \(error.message)")
-            return nil
+            return (nil, ["no snapshot written: \(error.message)"])
         }
     }
 }

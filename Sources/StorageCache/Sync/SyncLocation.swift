@@ -66,6 +66,43 @@ public struct SyncLocation: Sendable, Equatable {
     /// `<root>/snapshot.tar.zst`.
     public var snapshotKey: String { root + "/snapshot.tar.zst" }
 
+    /// `<root>/packs/`: the pack objects (one per push at most, never rewritten).
+    public var packsPrefix: String { root + "/packs/" }
+
+    /// A new pack key for a push of `generation`: `<root>/packs/<generation>-<random>.pack`.
+    public func newPackKey(generation: Int) -> String {
+        packsPrefix + "\(generation)-" + Self.randomTag() + ".pack"
+    }
+
+    /// A new snapshot key for a push of `generation`: `<root>/snapshot-g<generation>-<random>.tar.zst`.
+    public func newSnapshotKey(generation: Int) -> String {
+        root + "/snapshot-g\(generation)-" + Self.randomTag() + ".tar.zst"
+    }
+
+    /// `<root>/manifests/`: copies of the last committed manifests (garbage collection reads them).
+    public var historyPrefix: String { root + "/manifests/" }
+
+    /// `<root>/manifests/<generation>.json`.
+    public func historyKey(generation: Int) -> String { historyPrefix + "\(generation).json" }
+
+    /// The generation in a pack, snapshot or history key (`packs/<g>-…`, `snapshot-g<g>-…`, `manifests/<g>.json`),
+    /// or `nil` when it carries none.
+    public static func generationLabel(key: String) -> Int? {
+        let name = key.split(separator: "/").last.map(String.init) ?? key
+        var rest = Substring(name)
+        if rest.hasPrefix("snapshot-g") { rest = rest.dropFirst("snapshot-g".count) }
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty else { return nil }
+        let after = rest.dropFirst(digits.count)
+        guard after.hasPrefix("-") || after == ".json" else { return nil }
+        return Int(digits)
+    }
+
+    static func randomTag() -> String {
+        let digits = Array("0123456789abcdef")
+        return String((0..<16).map { _ in digits[Int.random(in: 0..<16)] })
+    }
+
     /// `<root>/conflicts/`: manifests rejected by a conflicting push, kept for recovery.
     public var conflictsPrefix: String { root + "/conflicts/" }
 

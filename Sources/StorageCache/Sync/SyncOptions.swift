@@ -19,6 +19,11 @@ public struct SyncOptions: Sendable {
     /// Push a staging copy in which every SQLite database is a consistent online backup (``Capture/TreeCapture``)
     /// and their `-wal`/`-shm`/`-journal` companions are left out. Last good copies live in `stateDirectory`.
     public var captureDatabases: Bool = true
+    /// Files of at least this many bytes are cut into chunks stored in packs (only new chunks are uploaded);
+    /// `0` turns chunking off. Default 8 MiB.
+    public var chunkThreshold: Int64 = 8 << 20
+    /// Bytes per chunk (default 64 KiB, a multiple of every SQLite page size).
+    public var chunkSize: Int64 = 64 << 10
     /// Plan only: read the remote manifest and scan, change nothing.
     public var dryRun: Bool = false
     /// The generation the pushed tree was built on (restored from), `0` for "nothing was stored", `nil` for

@@ -37,7 +37,7 @@ public struct SyncPlan: Sendable, Equatable {
                 && (previous.kind != .file || previous.size != entry.size || previous.sha256 != entry.sha256)
             {
                 uploads.append(entry)
-            } else if previous == entry {
+            } else if previous.withoutLocation == entry {
                 unchanged += 1
             } else if entry.sameContent(as: previous) && entry.mtime != previous.mtime {
                 // Same content and mode: only the mtime moved (a fresh checkout). Keep the object; record the time.
