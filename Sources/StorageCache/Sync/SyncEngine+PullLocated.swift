@@ -91,7 +91,7 @@ extension SyncEngine {
         }
         if let snapshot {
             do throws(TarballError) {
-                _ = try TarballReader().extract(
+                _ = try TarballReader(keepExcluded: options.excludes).extract(
                     archive: archive, into: destination, expectedSHA256: snapshot.sha256, verify: assemble)
             } catch {
                 throw SyncError(.corrupted, error.message)
@@ -102,7 +102,7 @@ extension SyncEngine {
         do { staging = try StagedReplacement(destination: destination) } catch { throw SyncError(.io, error.message) }
         do throws(TarballError) {
             try assemble(staging.path)
-            try staging.commit()
+            try staging.commit(keepExcluded: options.excludes)
         } catch {
             staging.discard()
             throw SyncError(error.code == .io ? .io : .corrupted, error.message)

@@ -129,7 +129,12 @@ extension SyncEngine {
             let winnerFiles = Set(remote?.manifest.files.map(\.path) ?? [])
             let chunked = Set(manifest.files.filter { $0.chunks != nil }.map(\.path))
             let atRisk = plan.uploads.filter { !winnerFiles.contains($0.path) && !chunked.contains($0.path) }
-            let restored = try await reuploadMissing(atRisk, from: directory)
+            var restored = try await reuploadMissing(atRisk, from: directory)
+            // The winner's delete request may still be in flight (it read the manifest just before our commit):
+            // look once more after it had time to land. The snapshot and packs this manifest names are immutable
+            // and never at risk; this only keeps the browsable per-file layout complete.
+            try? await Task.sleep(for: .seconds(2))
+            restored += try await reuploadMissing(atRisk, from: directory)
             if restored > 0 {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
