@@ -142,13 +142,23 @@ extension SyncEngine {
         let manifestBytes = Int64((try? manifest.encoded())?.count ?? 0)
         written.objects += 1
         written.bytes += manifestBytes
-        if await writeHistory(manifest, warnings: &warnings) {
+        // The manifest copy and the deletes (with garbage collection) are independent: both run at once. The
+        // collection only reads the copies of older generations and always keeps this one.
+        let committed = manifest
+        async let history: (kept: Bool, warnings: [String]) = {
+            var historyWarnings: [String] = []
+            let kept = await self.writeHistory(committed, warnings: &historyWarnings)
+            return (kept, historyWarnings)
+        }()
+        var deleteWarnings: [String] = []
+        let deleted = await deleteRemoved(
+            plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
+        let copied = await history
+        if copied.kept {
             written.objects += 1
             written.bytes += manifestBytes
         }
-
-        let deleted = await deleteRemoved(
-            plan.deletes, committed: manifest, previous: remote, warnings: &warnings)
+        warnings += copied.warnings + deleteWarnings
         logger.info(
             "pushed generation \(manifest.generation): \(written.objects) objects written (\(written.bytes) bytes), \(deleted) deleted"
         )
