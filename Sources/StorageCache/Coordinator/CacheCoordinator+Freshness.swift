@@ -10,6 +10,8 @@ struct FreshnessDecision: Sendable {
     var replaceStaleEntry = false
     /// Why (for the report's ``CacheRestoreReport/sourceReason``), `nil` when no choice was made.
     var reason: String?
+    /// The primary's hit found by the lookup, so a lookup-only restore does not ask the primary again.
+    var primaryHit: LookupResult?
 }
 
 extension CacheCoordinator {
@@ -45,6 +47,17 @@ extension CacheCoordinator {
         case .hit:
             break
         }
+        var decision = await decision(afterHit: found, primary: primary, s3: s3, into: &report)
+        decision.primaryHit = found
+        return decision
+    }
+
+    /// The decision once the primary has a hit: compares its stamp with S3's manifest head (unless an exact hit
+    /// under `primary-first` makes that unnecessary).
+    private func decision(
+        afterHit found: LookupResult, primary: any TarballStore, s3: S3Backup, into report: inout CacheRestoreReport
+    ) async -> FreshnessDecision {
+        let order = settings.restoreOrder
         let stamp = GenerationStamp(metadata: found.metadata)
         report.primaryGeneration = stamp?.generation
         let match = found.exactMatch ? "exact key" : "restore key match '\(found.matchedKey ?? "")'"

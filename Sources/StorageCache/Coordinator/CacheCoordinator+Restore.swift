@@ -32,7 +32,7 @@ extension CacheCoordinator {
 
         if let primary, !decision.primaryDone {
             do {
-                if try await restorePrimary(primary, into: &report) {
+                if try await restorePrimary(primary, into: &report, found: decision.primaryHit) {
                     report.duration = clock.seconds
                     finishFreshness(&report, decision: decision)
                     return report
@@ -67,11 +67,17 @@ extension CacheCoordinator {
     }
 
     /// Restores (or looks up) from the primary store; `true` on a hit.
-    private func restorePrimary(_ primary: any TarballStore, into report: inout CacheRestoreReport)
-        async throws(StoreError) -> Bool
-    {
+    /// `found` is the freshness lookup's hit, reused by a lookup-only restore instead of a second lookup.
+    private func restorePrimary(
+        _ primary: any TarballStore, into report: inout CacheRestoreReport, found known: LookupResult?
+    ) async throws(StoreError) -> Bool {
         if settings.lookupOnly {
-            let found = try await primary.lookup(key: settings.key, restoreKeys: settings.restoreKeys)
+            let found: LookupResult
+            if let known {
+                found = known
+            } else {
+                found = try await primary.lookup(key: settings.key, restoreKeys: settings.restoreKeys)
+            }
             report.primaryOutcome = found.outcome
             switch found.outcome {
             case .hit:
