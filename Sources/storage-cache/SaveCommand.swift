@@ -25,6 +25,14 @@ struct SaveCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Replace an existing entry with the same key.")
     var overwrite = false
 
+    @Option(
+        name: .customLong("s3-base-generation"),
+        help: ArgumentHelp(
+            "The S3 generation the tree was restored from (a restore's s3-generation output; INPUT_S3-BASE-GENERATION):"
+                + " the push never replaces a newer one.",
+            valueName: "n"))
+    var s3BaseGeneration: String?
+
     @OptionGroup var format: TarballFormatOptions
     @OptionGroup var cache: CacheDirectoryOptions
     @OptionGroup var eviction: EvictionOptions
@@ -42,7 +50,8 @@ struct SaveCommand: AsyncParsableCommand {
         flags.s3FailureMode = coordinator.s3FailureMode
         let command = CoordinatorCommands.Save(
             flags: flags, syncFlags: coordinator.syncFlags(excludes: format.exclude), tarball: format.options,
-            overwrite: overwrite, eviction: eviction.policy, environment: coordinator.environment)
+            overwrite: overwrite, eviction: eviction.policy, baseGeneration: s3BaseGeneration,
+            environment: coordinator.environment)
         let context = output.context
         try await command.run(CoordinatorOptions.reporter(output), logger: context.logger).finish()
     }

@@ -110,6 +110,38 @@ struct FreshnessCLITests {
         }
     }
 
+    @Test func theBaseGenerationFlagMakesAStaleSaveAConflictAndABadValueExits2NamingIt() async throws {
+        try await withSetup("fresh-flag") { bucket, dir, inputs in
+            try F.writeTree(dir + "/a", version: 1)
+            let base = ["INPUT_STORAGE-PATH": dir + "/a", "INPUT_PRIMARY": "none"]
+            #expect(try run("save", dir, inputs, base.merging(["INPUT_KEY": "k-1"]) { $1 }).status == 0)
+            try F.writeTree(dir + "/a", version: 2)
+            #expect(try run("save", dir, inputs, base.merging(["INPUT_KEY": "k-2"]) { $1 }).status == 0)
+            #expect(try await manifestGeneration(bucket) == 2)
+
+            // Built on generation 1 (the flag wins over the input saying 2): a conflict, S3 keeps generation 2.
+            try F.writeTree(dir + "/a", version: 3)
+            let environment = CLI.environment(
+                home: dir, inputs.merging(base) { $1 }.merging(["INPUT_S3-BASE-GENERATION": "2"]) { $1 })
+            let stale = try CLI.run(
+                ["save", "--json", "--key", "k-3", "--s3-base-generation", "1"], environment: environment)
+            #expect(stale.status == 0, "a conflict is a warning: \(stale.stderr)")
+            let s3 = try #require(try CLI.json(stale.stdout)["s3"] as? [String: Any])
+            #expect(s3["outcome"] as? String == "conflict", "\(s3)")
+            #expect(try await manifestGeneration(bucket) == 2)
+
+            // Built on 2: the push lands as generation 3.
+            let current = try CLI.run(
+                ["save", "--json", "--key", "k-4", "--s3-base-generation", "2"], environment: environment)
+            #expect(current.status == 0, "\(current.stderr)")
+            #expect(try await manifestGeneration(bucket) == 3)
+
+            let bad = try CLI.run(["save", "--key", "k-5", "--s3-base-generation", "latest"], environment: environment)
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("--s3-base-generation") && bad.stderr.contains("latest"), "\(bad.stderr)")
+        }
+    }
+
     @Test func anExactHitUnderPrimaryFirstMakesNoS3RequestAndNewestAsksOnce() async throws {
         try await withSetup("fresh-cli-count") { _, dir, inputs in
             try F.writeTree(dir + "/a", version: 1)

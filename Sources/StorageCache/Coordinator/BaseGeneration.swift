@@ -22,14 +22,16 @@ public final class BaseGeneration: Sendable {
         return generation
     }
 
-    /// The base of a save step: input `s3-base-generation` (`INPUT_S3-BASE-GENERATION`, for a split `save/` step:
-    /// the restore step's `s3-generation` output), else the `STATE_s3-generation` the action's own restore step
-    /// left, else unknown. A value that is not a non-negative integer is an ``InputError`` (exit 2).
-    public static func resolve(environment: [String: String]) throws(InputError) -> Int? {
-        if let text = ActionInputs(environment: environment).string("s3-base-generation") {
+    /// The base of a save step: flag `--s3-base-generation` or input `s3-base-generation`
+    /// (`INPUT_S3-BASE-GENERATION`; for a split `save/` step: the restore step's `s3-generation` output; the flag
+    /// wins), else the `STATE_s3-generation` the action's own restore step left, else unknown. A value that is not a
+    /// non-negative integer is an ``InputError`` (exit 2).
+    public static func resolve(flag: String? = nil, environment: [String: String]) throws(InputError) -> Int? {
+        let input = ActionInputs(environment: environment).string("s3-base-generation")
+        if let text = flag ?? input {
             guard let generation = parse(state: text) else {
                 throw InputError(
-                    input: "s3-base-generation", flag: nil,
+                    input: "s3-base-generation", flag: flag == nil ? nil : "--s3-base-generation",
                     message: "must be a non-negative integer (a restore step's s3-generation output), not \"\(text)\"")
             }
             return generation

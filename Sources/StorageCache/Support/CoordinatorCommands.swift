@@ -77,17 +77,21 @@ public enum CoordinatorCommands {
         public var tarball: TarballOptions
         public var overwrite: Bool
         public var eviction: EvictionPolicy
+        /// `--s3-base-generation`: the S3 generation the saved tree was built on (wins over the input).
+        public var baseGeneration: String?
         public var environment: [String: String]
 
         public init(
             flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags, tarball: TarballOptions, overwrite: Bool,
-            eviction: EvictionPolicy, environment: [String: String] = ProcessInfo.processInfo.environment
+            eviction: EvictionPolicy, baseGeneration: String? = nil,
+            environment: [String: String] = ProcessInfo.processInfo.environment
         ) {
             self.flags = flags
             self.syncFlags = syncFlags
             self.tarball = tarball
             self.overwrite = overwrite
             self.eviction = eviction
+            self.baseGeneration = baseGeneration
             self.environment = environment
         }
 
@@ -107,7 +111,8 @@ public enum CoordinatorCommands {
         {
             // The generation the restore step left (freshness: the push is conditional on it).
             do {
-                coordinator.baseGeneration.set(try BaseGeneration.resolve(environment: environment))
+                coordinator.baseGeneration.set(
+                    try BaseGeneration.resolve(flag: baseGeneration, environment: environment))
             } catch {
                 throw StoreError(error)
             }
