@@ -41,6 +41,7 @@ public struct S3Permission: Sendable, Equatable, CustomStringConvertible {
         case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject":
             "s3:PutObject"
         case "AbortMultipartUpload": "s3:AbortMultipartUpload"
+        case "ListMultipartUploads": "s3:ListBucketMultipartUploads"
         case "DeleteObject", "DeleteObjects": "s3:DeleteObject"
         case "CreateBucket": "s3:CreateBucket"
         case "DeleteBucket": "s3:DeleteBucket"
@@ -65,7 +66,8 @@ public struct S3Permission: Sendable, Equatable, CustomStringConvertible {
         }
         guard let action = named ?? self.action(forOperation: operation) else { return nil }
         let resource =
-            action == "s3:ListBucket" || action == "s3:CreateBucket" || action == "s3:DeleteBucket"
+            action == "s3:ListBucket" || action == "s3:ListBucketMultipartUploads" || action == "s3:CreateBucket"
+                || action == "s3:DeleteBucket"
             ? bucketARN(bucket) : objectARN(bucket: bucket, prefix: prefix, key: key)
         return S3Permission(action: action, resource: resource)
     }

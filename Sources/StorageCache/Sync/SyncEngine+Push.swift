@@ -150,10 +150,13 @@ extension SyncEngine {
             let kept = await self.writeHistory(committed, warnings: &historyWarnings)
             return (kept, historyWarnings)
         }()
+        let checksUploads = checksStaleUploads(after: manifest.generation)
+        async let abortedUploads = checksUploads ? abortStaleUploads() : 0
         var deleteWarnings: [String] = []
         let deleted = await deleteRemoved(
             plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
         let copied = await history
+        _ = await abortedUploads
         if copied.kept {
             written.objects += 1
             written.bytes += manifestBytes

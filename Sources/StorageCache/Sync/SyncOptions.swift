@@ -32,6 +32,12 @@ public struct SyncOptions: Sendable {
     /// newer generation stays current, no per-file object is overwritten, and the rejected manifest is kept under
     /// `<root>/conflicts/` (``SyncConflict``, ``PushResult/conflict``).
     public var expectedBaseGeneration: Int?
+    /// Multipart uploads under the location's root started longer ago than this are aborted after a commit (what
+    /// a killed push leaves behind); `nil` never looks. Default 24 hours.
+    public var staleUploadAge: Duration? = .seconds(24 * 3600)
+    /// A commit looks for stale uploads when its generation is a multiple of this (default 10: one listing per
+    /// ten pushes).
+    public var staleUploadCheckInterval: Int = 10
     /// Runs immediately before every manifest commit; a throw stops the push (a lost ``HostLease``).
     public var commitGuard: (any ManifestCommitGuard)?
 
