@@ -181,6 +181,69 @@ struct SyncPackTests {
         }
     }
 
+    /// A push killed between its commit and its `manifests/<g>.json` copy leaves a kept generation unreadable:
+    /// the next pushes collect no pack or snapshot that generation might name (a reader may still hold it), and
+    /// collection resumes once the gap leaves the kept window.
+    @Test func aMissingManifestCopyStopsCollectionUntilItLeavesTheKeptWindow() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("packgap", client: client) { bucket in
+            try await S3TestEnvironment.withTemporaryDirectory { dir in
+                let source = dir + "/src"
+                try Support.generate(source, sessions: 2, messages: 2, large: 0)
+                let size = 7 << 20
+                let big = source + "/opencode.db"
+                try S3TestEnvironment.writeRandomFile(big, size: size, seed: 9)
+                var options = SyncOptions()
+                options.chunkThreshold = 1 << 20
+                options.snapshot = false
+                let engine = SyncEngine(
+                    client: client,
+                    location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
+                    options: options, logger: S3TestEnvironment.logger)
+                _ = try await engine.push(from: source)
+                for round in 0..<3 {
+                    try Self.rewriteSeventh(big, size: size, round: round)
+                    _ = try await engine.push(from: source)
+                }
+                // Generation 4 is current; its copy goes missing, as after a kill right after the commit.
+                let lost = try await client.getObjectBytes(
+                    bucket: bucket, key: Self.root + "/manifests/4.json", limit: 64 << 20)
+                let lostManifest = try Manifest.decode(lost.bytes)
+                try await client.deleteObject(bucket: bucket, key: Self.root + "/manifests/4.json")
+                for round in 3..<5 {
+                    try Self.rewriteSeventh(big, size: size, round: round)
+                    _ = try await engine.push(from: source)
+                    // Generations 5 and 6 keep 4 in their window: every range it names is still there.
+                    try await Self.checkRanges(of: lostManifest, client: client, bucket: bucket)
+                }
+                let before = try await client.listObjects(bucket: bucket, prefix: Self.root + "/packs/").objects
+                for round in 5..<9 {
+                    try Self.rewriteSeventh(big, size: size, round: round)
+                    _ = try await engine.push(from: source)
+                }
+                // Past the window collection is back: what no kept generation names is gone.
+                let after = try await client.listObjects(bucket: bucket, prefix: Self.root + "/packs/").objects
+                let current = try #require(try await engine.readManifest()).manifest
+                var named = Set<String>()
+                for generation in (current.generation - 2)...current.generation {
+                    let copy = try await client.getObjectBytes(
+                        bucket: bucket, key: Self.root + "/manifests/\(generation).json", limit: 64 << 20)
+                    let manifest = try Manifest.decode(copy.bytes)
+                    try await Self.checkRanges(of: manifest, client: client, bucket: bucket)
+                    for entry in manifest.files {
+                        if let pack = entry.pack { named.insert(pack.key) }
+                        for chunk in try entry.chunks?.chunks(fileSize: entry.size) ?? [] {
+                            named.insert(chunk.location.key)
+                        }
+                    }
+                }
+                let unnamed = after.map(\.key).filter { !named.contains($0) }
+                #expect(unnamed.isEmpty, "packs no kept generation names: \(unnamed)")
+                #expect(Set(before.map(\.key)).subtracting(after.map(\.key)).count > 0, "nothing was collected")
+            }
+        }
+    }
+
     @Test func coldPullsAfterSeveralIncrementalPushesEqualTheTree() async throws {
         let client = try S3TestEnvironment.makeClient()
         try await S3TestEnvironment.withBucket("packrt", client: client) { bucket in

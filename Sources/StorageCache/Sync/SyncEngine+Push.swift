@@ -405,9 +405,17 @@ extension SyncEngine {
         let oldestKept = committed.generation - (Self.keptGenerations - 1)
         var kept = [committed]
         if let previous { kept.append(previous.manifest) }
+        // A kept generation whose copy cannot be read (a push killed between its commit and its copy, a failed
+        // read) may name packs and snapshots nothing else names: collect none of those this time. The gap leaves
+        // the kept window after a few generations, and collection resumes.
+        var keptComplete = true
         for generation in max(1, oldestKept)..<committed.generation
         where !kept.contains(where: { $0.generation == generation }) {
-            if let manifest = await readHistory(generation: generation) { kept.append(manifest) }
+            if let manifest = await readHistory(generation: generation) {
+                kept.append(manifest)
+            } else {
+                keptComplete = false
+            }
         }
         let bucket = location.bucket
         let client = self.client
@@ -433,11 +441,15 @@ extension SyncEngine {
             }
         }
         var keys = paths.map { location.key(forRelativePath: $0) }
-        keys += snapshots.filter { key in
-            !named.contains(key) && (Self.snapshotGeneration(key: key) ?? Int.min) < oldestKept
-        }
-        keys += packs.filter { key in
-            !named.contains(key) && (SyncLocation.generationLabel(key: key) ?? Int.min) < oldestKept
+        if keptComplete {
+            keys += snapshots.filter { key in
+                !named.contains(key) && (Self.snapshotGeneration(key: key) ?? Int.min) < oldestKept
+            }
+            keys += packs.filter { key in
+                !named.contains(key) && (SyncLocation.generationLabel(key: key) ?? Int.min) < oldestKept
+            }
+        } else {
+            logger.debug("a kept generation's manifest copy is missing: packs and snapshots are not collected")
         }
         keys += history.filter { key in (SyncLocation.generationLabel(key: key) ?? Int.max) < oldestKept }
         guard !keys.isEmpty else { return 0 }
