@@ -216,6 +216,37 @@ struct FreshnessLibraryTests {
         }
     }
 
+    @Test func aRunHostPastItsBaseSkipsPeriodicPushesAndKeepsOnlyItsFinalTree() async throws {
+        try await withSetup("fresh-skip") { bucket, dir in
+            let engine = try F.engine(bucket: bucket, dir: dir)
+            try F.writeTree(dir + "/seed", version: 1)
+            _ = try await engine.push(from: dir + "/seed")
+            let stale = SyncEngineSynchronizer(engine: engine, directory: dir + "/a")
+            _ = try await stale.restore()
+            try F.writeTree(dir + "/b", version: 2)
+            #expect(try await engine.push(from: dir + "/b").generation == 2)
+
+            // The first periodic push is refused (one record), the next ones are skipped without a request.
+            try F.writeTree(dir + "/a", version: 3)
+            let refused = try await stale.save(final: false)
+            #expect(!refused.committed && refused.skipped == nil && refused.generation == 2)
+            #expect(try await F.conflictKeys(bucket: bucket, dir: dir).filter { $0.hasSuffix(".json") }.count == 1)
+            for round in 0..<3 {
+                try Data("edit \(round)\n".utf8).write(to: URL(fileURLWithPath: dir + "/a/edit.txt"))
+                let skipped = try await stale.save(final: false)
+                #expect(skipped.skipped?.contains("S3 holds generation 2") == true, "\(skipped)")
+                #expect(!skipped.committed)
+            }
+            #expect(try await F.conflictKeys(bucket: bucket, dir: dir).filter { $0.hasSuffix(".json") }.count == 1)
+
+            // The final save pushes once more: a second record, with the last edit; S3 still holds generation 2.
+            let last = try await stale.save(final: true)
+            #expect(!last.committed && last.skipped == nil)
+            #expect(try await F.conflictKeys(bucket: bucket, dir: dir).filter { $0.hasSuffix(".json") }.count == 2)
+            #expect(try await engine.readManifest()?.manifest.generation == 2)
+        }
+    }
+
     @Test func theManifestHeadComesFromMetadataOrFromAnOlderManifestItself() async throws {
         try await withSetup("fresh-head") { bucket, dir in
             let engine = try F.engine(bucket: bucket, dir: dir)

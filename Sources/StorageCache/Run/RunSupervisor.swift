@@ -165,6 +165,10 @@ public final class RunSupervisor: Sendable {
     /// scan and capture), so a caller can tell which writes the synced generation holds at least.
     private func log(_ report: RunSaveReport, as verb: String, started: Double) {
         for warning in report.warnings { logger.warning("\(warning)") }
+        if let skipped = report.skipped {
+            logger.debug("\(verb) skipped: \(skipped)")
+            return
+        }
         if let generation = report.generation { lastGeneration.withLock { $0 = generation } }
         let generation = report.generation.map(String.init) ?? "?"
         let metadata: Logger.Metadata = ["sync_started": "\(started)"]

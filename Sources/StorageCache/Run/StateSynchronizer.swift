@@ -40,11 +40,14 @@ public struct RunSaveReport: Sendable, Equatable {
     public var committed: Bool
     /// Warnings worth a log line.
     public var warnings: [String]
+    /// Why nothing was attempted (a periodic save of a host whose base S3 has moved past), `nil` for a save that ran.
+    public var skipped: String?
 
-    public init(generation: Int?, files: Int, committed: Bool, warnings: [String] = []) {
+    public init(generation: Int?, files: Int, committed: Bool, warnings: [String] = [], skipped: String? = nil) {
         self.generation = generation
         self.files = files
         self.committed = committed
         self.warnings = warnings
+        self.skipped = skipped
     }
 }

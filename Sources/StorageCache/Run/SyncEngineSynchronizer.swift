@@ -6,6 +6,11 @@ import Synchronization
 ///
 /// A failed push is recorded in the ``PendingQueue`` of `settings` (so `sync --retry-pending` can finish it after a
 /// crash); a successful one clears that record.
+///
+/// Once a push is refused because S3 moved past this host's base generation (another host pushed), every later
+/// push would be refused too (the base never moves forward): periodic saves are then skipped without a request
+/// (``RunSaveReport/skipped``) instead of writing a `conflicts/` record every interval, and only the final save
+/// pushes, so the record S3 keeps is this host's last tree.
 public final class SyncEngineSynchronizer: StateSynchronizer {
     /// The engine pushes and pulls go through.
     public let engine: SyncEngine
@@ -15,6 +20,7 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
     public let settings: SyncSettings?
     private let synced = Mutex<TreeFingerprint?>(nil)
     private let pulled = Mutex<PullResult.Source?>(nil)
+    private let conflicted = Mutex<SyncConflict?>(nil)
 
     /// Whether the last restore found a stored tree (a manifest, or objects to list).
     public var restoredSomething: Bool { pulled.withLock { $0 != nil && $0 != PullResult.Source.none } }
@@ -55,11 +61,22 @@ public final class SyncEngineSynchronizer: StateSynchronizer {
     public func save(final: Bool) async throws -> RunSaveReport {
         // Taken before the scan: a write during the push makes the next check see a change.
         let before = TreeFingerprint.of(directory)
+        if !final, let conflict = conflicted.withLock({ $0 }) {
+            return RunSaveReport(
+                generation: conflict.currentGeneration, files: 0, committed: false,
+                skipped:
+                    "S3 holds generation \(conflict.currentGeneration), newer than generation \(conflict.baseGeneration) this host built on; the final save keeps this host's tree under conflicts/"
+            )
+        }
         do throws(SyncError) {
             let base = baseGeneration.current
             let result = try await (base.map { base in engine.with { $0.expectedBaseGeneration = base } } ?? engine)
                 .push(from: directory)
-            if result.conflict == nil { baseGeneration.set(result.generation) }
+            if let conflict = result.conflict {
+                conflicted.withLock { $0 = conflict }
+            } else {
+                baseGeneration.set(result.generation)
+            }
             synced.withLock { $0 = before }
             clearPending()
             return RunSaveReport(

@@ -8,9 +8,9 @@ public struct SyncConflict: Sendable, Codable, Equatable {
     public var currentGeneration: Int
     /// The generation number the rejected manifest carries (`baseGeneration + 1`).
     public var rejectedGeneration: Int
-    /// `<root>/conflicts/<rejectedGeneration>-<UTC time>.json`, `nil` when it could not be written.
+    /// `<root>/conflicts/<rejectedGeneration>-<UTC time>-<random>.json`, `nil` when it could not be written.
     public var recordKey: String?
-    /// `<root>/conflicts/<rejectedGeneration>-<UTC time>.tar.zst` (the rejected tree), `nil` when none was written.
+    /// `<root>/conflicts/<rejectedGeneration>-<UTC time>-<random>.tar.zst` (the rejected tree), `nil` when none was written.
     public var snapshotKey: String?
 
     public init(

@@ -19,7 +19,7 @@ extension SyncEngine {
         let base = options.expectedBaseGeneration ?? 0
         let now = Date()
         let stamp = Self.conflictStamp(now)
-        let stem = location.conflictsPrefix + "\(base + 1)-\(stamp)"
+        let stem = location.conflictsPrefix + "\(base + 1)-\(stamp)-\(SyncLocation.randomTag())"
         var conflict = SyncConflict(baseGeneration: base, currentGeneration: current, rejectedGeneration: base + 1)
         var manifest = Manifest(
             generation: base + 1, createdAt: now, toolVersion: Self.toolVersion, parentGeneration: base,
