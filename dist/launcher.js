@@ -76,10 +76,11 @@ function build(env) {
       "no storage-cache binary: set STORAGE_CACHE_BINARY, put storage-cache on PATH, or install Swift 6 " +
         "so the action can build it");
   }
-  log("::group::Building storage-cache (swift build -c release)");
+  // The same flags as Scripts/build-release: the static Swift runtime starts faster and needs no toolchain later.
+  log("::group::Building storage-cache (swift build -c release -Xswiftc -static-stdlib)");
   const result = childProcess.spawnSync(
     swift, ["build", "-c", "release", "--package-path", ACTION_ROOT, "--scratch-path", scratch,
-      "--product", "storage-cache"],
+      "--product", "storage-cache", "-Xswiftc", "-static-stdlib"],
     { stdio: ["ignore", "inherit", "inherit"], env });
   log("::endgroup::");
   if (result.error) throw new Error("swift build failed to start: " + result.error.message);
