@@ -132,21 +132,32 @@ struct SyncPackTests {
         }
     }
 
+    /// A small generated tree plus `opencode.db`, `size` random bytes; returns the big file's path.
+    static func treeWithBigFile(_ source: String, sessions: Int, size: Int, seed: UInt64) throws -> String {
+        try Support.generate(source, sessions: sessions, messages: sessions, large: 0)
+        let big = source + "/opencode.db"
+        try S3TestEnvironment.writeRandomFile(big, size: size, seed: seed)
+        return big
+    }
+
+    /// An engine that chunks files of 1 MiB and more.
+    static func chunkingEngine(_ client: S3Client, bucket: String, snapshot: Bool) throws -> SyncEngine {
+        var options = SyncOptions()
+        options.chunkThreshold = 1 << 20
+        options.snapshot = snapshot
+        return SyncEngine(
+            client: client, location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
+            options: options, logger: S3TestEnvironment.logger)
+    }
+
     @Test func manyGenerationsRewritingASeventhKeepEveryKeptRangeAndBoundThePacks() async throws {
         let client = try S3TestEnvironment.makeClient()
         try await S3TestEnvironment.withBucket("packgc", client: client) { bucket in
             try await S3TestEnvironment.withTemporaryDirectory { dir in
                 let source = dir + "/src"
-                try Support.generate(source, sessions: 4, messages: 4, large: 0)
                 let size = 14 << 20
-                let big = source + "/opencode.db"
-                try S3TestEnvironment.writeRandomFile(big, size: size, seed: 5)
-                var options = SyncOptions()
-                options.chunkThreshold = 1 << 20
-                let engine = SyncEngine(
-                    client: client,
-                    location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
-                    options: options, logger: S3TestEnvironment.logger)
+                let big = try Self.treeWithBigFile(source, sessions: 4, size: size, seed: 5)
+                let engine = try Self.chunkingEngine(client, bucket: bucket, snapshot: true)
                 _ = try await engine.push(from: source)
                 var largest: Int64 = 0
                 // 24 rounds: without collection the packs would pass 4× the file (14 + 24 × 2 MiB).
@@ -189,17 +200,9 @@ struct SyncPackTests {
         try await S3TestEnvironment.withBucket("packgap", client: client) { bucket in
             try await S3TestEnvironment.withTemporaryDirectory { dir in
                 let source = dir + "/src"
-                try Support.generate(source, sessions: 2, messages: 2, large: 0)
                 let size = 7 << 20
-                let big = source + "/opencode.db"
-                try S3TestEnvironment.writeRandomFile(big, size: size, seed: 9)
-                var options = SyncOptions()
-                options.chunkThreshold = 1 << 20
-                options.snapshot = false
-                let engine = SyncEngine(
-                    client: client,
-                    location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
-                    options: options, logger: S3TestEnvironment.logger)
+                let big = try Self.treeWithBigFile(source, sessions: 2, size: size, seed: 9)
+                let engine = try Self.chunkingEngine(client, bucket: bucket, snapshot: false)
                 _ = try await engine.push(from: source)
                 for round in 0..<3 {
                     try Self.rewriteSeventh(big, size: size, round: round)
