@@ -70,11 +70,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Test-only: the child-process launcher of the loopback fakes and proxies the test targets share.
+        .target(name: "TestServers", path: "Tests/TestServers", swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestServers"], swiftSettings: strict),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["S3", "HTTPTransport", "Hashing"],
+            dependencies: ["S3", "HTTPTransport", "Hashing", "TestServers"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -82,10 +84,10 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "CSQLite", "StorageCache", "Tarball"], swiftSettings: strict
         ),
-        .testTarget(name: "StorageCacheTests", dependencies: ["StorageCache"], swiftSettings: strict),
+        .testTarget(name: "StorageCacheTests", dependencies: ["StorageCache", "TestServers"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["S3", "StorageCache", "Capture"],
+            dependencies: ["S3", "StorageCache", "Capture", "TestServers"],
             swiftSettings: strict
         ),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTransport
+import TestServers
 import Testing
 
 #if canImport(Glibc)
@@ -10,9 +11,8 @@ import Testing
 /// as a loopback child process, for the action and CLI tests. Its token is ``CoordinatorCLI/fakeRuntimeToken``, so
 /// the secret checks of those tests cover it. It records every request: per-route counts and the Twirp calls.
 final class ActionsCacheService: @unchecked Sendable {
-    let process: Process
     let port: Int
-    private let stdin: Pipe
+    private let server: ChildServer
     let http = HTTPClient(logger: S3TestEnvironment.logger)
 
     /// `ACTIONS_RESULTS_URL` for the fake.
@@ -35,41 +35,18 @@ final class ActionsCacheService: @unchecked Sendable {
 
     init() throws {
         let script = S3TestEnvironment.repositoryRoot + "/Tests/StorageCacheTests/Support/fake_actions_cache.py"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
         var environment = ProcessInfo.processInfo.environment
         environment["FAKE_CACHE_TOKEN"] = CoordinatorCLI.fakeRuntimeToken
-        process.environment = environment
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        server = try ChildServer(
+            executable: "/usr/bin/env", arguments: ["python3", script], environment: environment, stderr: nil)
+        guard let port = server.port else {
+            throw ChildProcess.PythonFailure(message: "the fake cache service did not start: \(server.firstLine)")
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
-            throw ChildProcess.PythonFailure(message: "the fake cache service did not start")
-        }
-        self.process = process
         self.port = port
-        self.stdin = stdin
     }
 
-    /// Closes its stdin (it exits) and reaps it; a kill of our own child by its pid if it lingers.
-    func stop() {
-        try? stdin.fileHandleForWriting.close()
-        let pid = process.processIdentifier
-        for _ in 0..<50 where process.isRunning { usleep(20_000) }
-        if process.isRunning && pid > 0 { kill(pid, SIGKILL) }
-        process.waitUntilExit()
-    }
+    /// Stops the fake (SIGKILL) and reaps it.
+    func stop() { server.stop() }
 
     deinit { stop() }
 

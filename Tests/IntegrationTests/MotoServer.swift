@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import Testing
 
 #if canImport(Glibc)
@@ -35,8 +36,7 @@ final class MotoServer: @unchecked Sendable {
         var adminSecretAccessKey: String
     }
 
-    let process = Process()
-    let stdin = Pipe()
+    let server: ChildServer
     let started: Started
     var endpoint: String { "http://127.0.0.1:\(started.port)" }
 
@@ -44,41 +44,20 @@ final class MotoServer: @unchecked Sendable {
     init() throws {
         let python = try #require(
             Self.python, "no moto venv: run Scripts/bootstrap (or set STORAGE_CACHE_TEST_MOTO_PYTHON)")
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.script, "serve"]
         var environment = ProcessInfo.processInfo.environment
         environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
         for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"] {
             environment.removeValue(forKey: name)
         }
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = stdin
-        try process.run()
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !text.contains("\n"), ContinuousClock.now < deadline {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let line = text.split(separator: "\n").first,
-            let started = try? JSONDecoder().decode(Started.self, from: Data(line.utf8))
-        else {
-            kill(process.processIdentifier, SIGKILL)
-            throw ChildProcess.PythonFailure(message: "moto did not start: \(text)")
+        server = try ChildServer(executable: python, arguments: [Self.script, "serve"], environment: environment)
+        guard let started = try? JSONDecoder().decode(Started.self, from: Data(server.firstLine.utf8)) else {
+            throw ChildProcess.PythonFailure(message: "moto did not start: \(server.firstLine)")
         }
         self.started = started
     }
 
-    /// Closes its stdin (it exits on EOF), then makes sure.
-    func stop() {
-        try? stdin.fileHandleForWriting.close()
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    /// Closes its stdin, kills it and reaps it.
+    func stop() { server.stop() }
 
     /// Runs `moto_iam.py` as the admin.
     func admin(_ arguments: [String]) throws -> String {

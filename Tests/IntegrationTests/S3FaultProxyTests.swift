@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 import Hashing
 import S3
+import TestServers
 import Testing
 
 #if canImport(Glibc)
@@ -169,50 +170,33 @@ final class S3FaultProxy: Sendable {
         var description: String { "requests \(requests), forwarded \(forwarded), faults \(faults), forced \(forced)" }
     }
 
-    let process: Process
+    let server: ChildServer
     let port: Int
     let http = HTTPClient(logger: S3TestEnvironment.logger)
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    private init(process: Process, port: Int) {
-        self.process = process
+    private init(server: ChildServer, port: Int) {
+        self.server = server
         self.port = port
     }
 
     static func start(seed: Int, faultRate: Double) throws -> S3FaultProxy {
         let script = S3TestEnvironment.repositoryRoot + "/Tests/Support/fault_proxy.py"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: S3TestEnvironment.python)
-        process.arguments = [
-            script, "--upstream", S3TestEnvironment.endpointURL, "--seed", String(seed), "--fault-rate",
-            String(faultRate),
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        let server = try ChildServer(
+            executable: S3TestEnvironment.python,
+            arguments: [
+                script, "--upstream", S3TestEnvironment.endpointURL, "--seed", String(seed), "--fault-rate",
+                String(faultRate),
+            ])
+        guard server.firstLine.hasPrefix("PORT "), let port = server.port else {
+            throw ChildProcess.PythonFailure(message: "fault proxy did not start: \(server.firstLine)")
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
-            throw ChildProcess.PythonFailure(message: "fault proxy did not start: \(text)")
-        }
-        return S3FaultProxy(process: process, port: port)
+        return S3FaultProxy(server: server, port: port)
     }
 
-    /// Kills the proxy (our own child, by its pid) and reaps it.
-    func stop() {
-        let pid = process.processIdentifier
-        if pid > 0 { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-    }
+    /// Kills the proxy (our own child) and reaps it.
+    func stop() { server.stop() }
 
     func stats() async throws -> Stats {
         let response = try await http.execute(HTTPRequest(method: "GET", url: endpoint + "/__proxy/stats"))

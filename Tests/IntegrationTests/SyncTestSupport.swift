@@ -3,6 +3,7 @@ import Hashing
 import Logging
 import S3
 import StorageCache
+import TestServers
 import Testing
 
 #if canImport(Glibc)
@@ -149,35 +150,21 @@ enum SyncTestSupport {
 
 /// `Tests/Support/fault_proxy.py` in front of LocalStack: a seeded share of requests fails with 503 or a reset.
 final class FaultProxy: @unchecked Sendable {
-    let process: Process
+    let server: ChildServer
     let port: Int
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     init(faultRate: Double, resetShare: Double = 0.5, seed: Int = 19) throws {
         let script = S3TestEnvironment.repositoryRoot + "/Tests/Support/fault_proxy.py"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script, "--upstream", S3TestEnvironment.endpointURL, "--fault-rate", "\(faultRate)",
-            "--reset-share", "\(resetShare)", "--seed", "\(seed)",
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !text.contains("\n") && Date() < deadline {
-            let data = pipe.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
+        server = try ChildServer(
+            executable: "/usr/bin/env",
+            arguments: [
+                "python3", script, "--upstream", S3TestEnvironment.endpointURL, "--fault-rate", "\(faultRate)",
+                "--reset-share", "\(resetShare)", "--seed", "\(seed)",
+            ], timeout: .seconds(20))
+        guard server.firstLine.hasPrefix("PORT "), let port = server.port else {
+            throw ChildProcess.PythonFailure(message: "fault_proxy.py did not start: \(server.firstLine)")
         }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5))
-        else {
-            kill(process.processIdentifier, SIGKILL)
-            throw ChildProcess.PythonFailure(message: "fault_proxy.py did not start: \(text)")
-        }
-        self.process = process
         self.port = port
     }
 
@@ -198,12 +185,6 @@ final class FaultProxy: @unchecked Sendable {
         }
     }
 
-    /// Stops the proxy with SIGKILL (a child of the test runner may inherit a mask that blocks SIGTERM).
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    /// Stops the proxy (SIGKILL) and reaps it.
+    func stop() { server.stop() }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import S3
 import Synchronization
+import TestServers
 
 @testable import StorageCache
 
@@ -10,8 +11,7 @@ import Synchronization
 final class FakeActionsCache: @unchecked Sendable {
     let port: Int
     let token: String
-    private let process: Process
-    private let stdin: Pipe
+    private let server: ChildServer
 
     var resultsURL: String { "http://127.0.0.1:\(port)/" }
 
@@ -19,37 +19,12 @@ final class FakeActionsCache: @unchecked Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("fake_actions_cache.py")
         token = "ghs_fake" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
         var environment = ProcessInfo.processInfo.environment
         environment["FAKE_CACHE_TOKEN"] = token
-        process.environment = environment
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        var line = Data()
-        let handle = stdout.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            guard let chunk = try handle.read(upToCount: 1), !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        guard let text = String(data: line, encoding: .utf8),
-            let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
-            throw FakeError.noPort
-        }
+        server = try ChildServer(
+            executable: "/usr/bin/env", arguments: ["python3", script.path], environment: environment, stderr: nil)
+        guard let port = server.port else { throw FakeError.noPort }
         self.port = port
-        self.process = process
-        self.stdin = stdin
-    }
-
-    deinit {
-        try? stdin.fileHandleForWriting.close()
-        kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in the child
     }
 
     enum FakeError: Error {
