@@ -28,47 +28,13 @@ struct CoordinatorOptions: ParsableArguments, S3SettingsFields {
     @Option(help: "S3 bucket (INPUT_S3-BUCKET; required with --s3-backup).")
     var bucket: String?
 
-    @Option(help: "Region (INPUT_S3-REGION; default $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1).")
-    var region: String?
-
-    @Option(help: "Key prefix (INPUT_S3-PREFIX; default opencode-storage).")
-    var prefix: String?
-
-    @Option(help: "Endpoint URL for MinIO, R2, LocalStack (INPUT_S3-ENDPOINT).")
-    var endpoint: String?
-
-    @Flag(inversion: .prefixedNo, help: "Bucket in the URL path (INPUT_S3-PATH-STYLE; default on with --endpoint).")
-    var pathStyle: Bool?
-
-    @Option(help: "12-digit account id the bucket must belong to (INPUT_S3-EXPECTED-BUCKET-OWNER).")
-    var expectedBucketOwner: String?
-
-    @Flag(help: "Allow a plain-http endpoint that is not loopback (INPUT_S3-ALLOW-INSECURE-ENDPOINT).")
-    var allowInsecureEndpoint = false
-
-    @Option(help: "github or discord (INPUT_AGENT-IDENTITY; default github).")
-    var agentIdentity: String?
-
-    @Option(help: "owner/repo (INPUT_REPO; default $GITHUB_REPOSITORY).")
-    var repo: String?
-
-    @Option(help: "Server-side encryption: AES256, aws:kms or none (INPUT_S3-SSE).")
-    var sse: String?
-
-    @Option(help: "KMS key id or ARN for --sse aws:kms (INPUT_S3-KMS-KEY-ID).")
-    var kmsKeyId: String?
-
-    @Option(help: "Storage class of written objects (INPUT_S3-STORAGE-CLASS).")
-    var storageClass: String?
+    @OptionGroup var target: S3TargetOptions
 
     @Option(help: "Most bytes a push holds, e.g. 500M (INPUT_MAX-SYNC-SIZE).")
     var maxSyncSize: String?
 
     @Option(help: "State directory: pending queue, hash cache (INPUT_STATE-DIR).")
     var stateDir: String?
-
-    @Option(help: "Profile of the shared AWS config and credentials files (default $AWS_PROFILE).")
-    var profile: String?
 
     /// The S3 flags; `excludes` are the save command's `--exclude`.
     func syncFlags(excludes: [String] = []) -> SyncSettingsFlags {
@@ -78,7 +44,7 @@ struct CoordinatorOptions: ParsableArguments, S3SettingsFields {
     }
 
     /// The process environment, with `AWS_PROFILE` set to `--profile` when given.
-    var environment: [String: String] { SyncCLI.environment(profile: profile) }
+    var environment: [String: String] { SyncCLI.environment(profile: target.profile) }
 
     /// The reporter for a command with these output options.
     static func reporter(_ output: OutputOptions) -> StepReporter {

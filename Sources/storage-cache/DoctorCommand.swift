@@ -18,7 +18,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SyncCLI.run(json: options.json) { () throws(SyncCommandFailure) in
-            let environment = SyncCLI.environment(profile: options.profile)
+            let environment = SyncCLI.environment(profile: options.target.profile)
             let doctor: PermissionDoctor
             do throws(InputError) {
                 let settings = try SyncSettings.resolve(flags: options.flags, environment: environment)

@@ -69,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
-        let environment = SyncCLI.environment(profile: options.profile)
+        let environment = SyncCLI.environment(profile: options.target.profile)
         let runOptions: RunOptions
         let leaseSettings: LeaseSettings
         let settings: SyncSettings

@@ -1,20 +1,11 @@
 import StorageCache
 
 /// The S3 flags that `CoordinatorOptions` (`restore`, `save`) and `SyncSettingsOptions` (`sync`, `status`, …) both
-/// take. Each declares its own (their help texts differ); `s3SettingsFlags()` maps them in one place.
+/// take: the shared ``S3TargetOptions`` group, plus the few whose help texts differ (bucket, size limit, state
+/// directory). `s3SettingsFlags()` maps them in one place.
 protocol S3SettingsFields {
     var bucket: String? { get }
-    var region: String? { get }
-    var prefix: String? { get }
-    var endpoint: String? { get }
-    var pathStyle: Bool? { get }
-    var expectedBucketOwner: String? { get }
-    var allowInsecureEndpoint: Bool { get }
-    var agentIdentity: String? { get }
-    var repo: String? { get }
-    var sse: String? { get }
-    var kmsKeyId: String? { get }
-    var storageClass: String? { get }
+    var target: S3TargetOptions { get }
     var maxSyncSize: String? { get }
     var stateDir: String? { get }
 }
@@ -24,17 +15,17 @@ extension S3SettingsFields {
     func s3SettingsFlags() -> SyncSettingsFlags {
         var flags = SyncSettingsFlags()
         flags.bucket = bucket
-        flags.region = region
-        flags.prefix = prefix
-        flags.endpoint = endpoint
-        flags.pathStyle = pathStyle
-        flags.expectedBucketOwner = expectedBucketOwner
-        flags.allowInsecureEndpoint = allowInsecureEndpoint ? true : nil
-        flags.agentIdentity = agentIdentity
-        flags.repo = repo
-        flags.sse = sse
-        flags.kmsKeyID = kmsKeyId
-        flags.storageClass = storageClass
+        flags.region = target.region
+        flags.prefix = target.prefix
+        flags.endpoint = target.endpoint
+        flags.pathStyle = target.pathStyle
+        flags.expectedBucketOwner = target.expectedBucketOwner
+        flags.allowInsecureEndpoint = target.allowInsecureEndpoint ? true : nil
+        flags.agentIdentity = target.agentIdentity
+        flags.repo = target.repo
+        flags.sse = target.sse
+        flags.kmsKeyID = target.kmsKeyId
+        flags.storageClass = target.storageClass
         flags.maxSyncSize = maxSyncSize
         flags.stateDirectory = stateDir
         return flags

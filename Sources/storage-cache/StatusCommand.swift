@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SyncCLI.run(json: options.json) { () throws(SyncCommandFailure) in
-            let environment = SyncCLI.environment(profile: options.profile)
+            let environment = SyncCLI.environment(profile: options.target.profile)
             var s3: S3JSON?
             var failure: SyncCommandFailure?
             let stateDirectory: String

@@ -79,7 +79,7 @@ enum SyncCLI {
     static func resolve(_ options: SyncSettingsOptions) throws(SyncCommandFailure) -> (
         settings: SyncSettings, environment: [String: String]
     ) {
-        let environment = environment(profile: options.profile)
+        let environment = environment(profile: options.target.profile)
         do throws(InputError) {
             return (try SyncSettings.resolve(flags: options.flags, environment: environment), environment)
         } catch {
