@@ -73,10 +73,13 @@ let package = Package(
         // Test-only: the child-process launcher of the loopback fakes and proxies the test targets share.
         .target(name: "TestServers", path: "Tests/TestServers", swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestServers"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestServers"],
+            exclude: ["Support/test_server.py"], swiftSettings: strict),
         .testTarget(
             name: "S3Tests",
             dependencies: ["S3", "HTTPTransport", "Hashing", "TestServers"],
+            exclude: ["Support/botocore_sign.py", "Support/fake_credentials_server.py"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -84,7 +87,9 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "CSQLite", "StorageCache", "Tarball"], swiftSettings: strict
         ),
-        .testTarget(name: "StorageCacheTests", dependencies: ["StorageCache", "TestServers"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageCacheTests", dependencies: ["StorageCache", "TestServers"],
+            exclude: ["Support/fake_actions_cache.py"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["S3", "StorageCache", "Capture", "TestServers"],

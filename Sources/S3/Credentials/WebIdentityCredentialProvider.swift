@@ -88,7 +88,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
             headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": "application/xml"],
             body: .bytes(Array(form.utf8)), destination: .memory(limit: 1 << 20))
         logger.debug("assuming role with web identity", metadata: ["sts": "\(hostForMessage(url))"])
-        let (response, parsed) = try await send(request, url: url, roleARN: roleARN)
+        let (_, parsed) = try await send(request, url: url, roleARN: roleARN)
         guard let key = parsed.values["AccessKeyId"], let secret = parsed.values["SecretAccessKey"],
             let sessionToken = parsed.values["SessionToken"]
         else {
