@@ -99,9 +99,12 @@ final class ExtractionContentWriter {
     /// Large files start their writeback every this many bytes.
     private static let writebackStep: Int64 = 8 << 20
     private var currentPath: [UInt8] = []
+    /// False when nothing will wait for the disk (no `syncfs` before the swap): no early writeback then.
+    private let startsWriteback: Bool
 
-    init(writer: StagingTreeWriter) {
+    init(writer: StagingTreeWriter, startsWriteback: Bool = true) {
         self.writer = writer
+        self.startsWriteback = startsWriteback
     }
 
     deinit { closeCurrent() }
@@ -127,14 +130,14 @@ final class ExtractionContentWriter {
                 try writer.write(
                     current, batch.arena.baseAddress! + start, count: count, offset: offset, shown: currentPath)
                 written = max(written, offset + Int64(count))
-                if written - writebackStarted >= Self.writebackStep {
+                if startsWriteback, written - writebackStarted >= Self.writebackStep {
                     writer.startWriteback(current, offset: writebackStarted, count: written - writebackStarted)
                     writebackStarted = written
                 }
             case .endFile(let size, let mode, let times):
                 let fd = current
                 current = -1
-                if writebackStarted > 0 || written >= Self.writebackStep / 8 {
+                if startsWriteback, writebackStarted > 0 || written >= Self.writebackStep / 8 {
                     writer.startWriteback(fd, offset: writebackStarted, count: written - writebackStarted)
                 }
                 try writer.finishFile(fd, written: written, size: size, mode: mode, times: times, shown: currentPath)

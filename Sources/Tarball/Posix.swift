@@ -49,7 +49,8 @@ enum Posix {
         return out
     }
 
-    /// The names in the directory `fd` (without `.` and `..`), with their `d_type`. Closes nothing: `fd` is dup'ed.
+    /// The names in the directory `fd` (without `.` and `..`), with their `d_type`, from its first entry whatever `fd`
+    /// was used for before. Closes nothing: `fd` is dup'ed.
     static func listDirectory(fd: Int32) -> (names: [([UInt8], UInt8)], errno: Int32) {
         let copy = dup(fd)
         guard copy >= 0, let dir = fdopendir(copy) else {
@@ -57,6 +58,8 @@ enum Posix {
             return ([], code)
         }
         defer { closedir(dir) }
+        // The copy shares its offset with `fd`: start from the beginning even when `fd` was listed before.
+        rewinddir(dir)
         var names: [([UInt8], UInt8)] = []
         while true {
             errno = 0

@@ -44,7 +44,9 @@ public struct TarballReader: Sendable {
         staging.removeLeftovers()
         try staging.create()
         do throws(TarballError) {
-            var summary = try TreeExtractor(input: input, root: staging.path, archiveName: path).run()
+            var extractor = TreeExtractor(input: input, root: staging.path, archiveName: path)
+            extractor.startsWriteback = syncBeforeSwap
+            var summary = try extractor.run()
             try input.drain()
             summary.compressedBytes = input.bytes
             summary.sha256 = input.finalizeDigest()

@@ -4,8 +4,9 @@
     import Darwin
 #endif
 
-/// Writes a directory as a deterministic POSIX pax tarball: entries sorted, uid/gid 0, no owner names,
-/// modes and mtimes kept. The SHA-256 of the compressed stream is computed while writing.
+/// Writes a directory as a deterministic POSIX pax tarball: entries sorted (regular files of 1 MiB and more first,
+/// see ``LargeFileScan``), uid/gid 0, no owner names, modes and mtimes kept. The SHA-256 of the compressed stream is
+/// computed while writing.
 ///
 /// Regular files, directories (empty ones too), symlinks and hard links are archived; sockets and fifos are
 /// skipped. A symlink that points outside the directory (absolute, or `..` past the root) is refused with

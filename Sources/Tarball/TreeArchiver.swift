@@ -6,7 +6,8 @@ import CArchive
     import Darwin
 #endif
 
-/// Walks a directory in sorted order and feeds it to a libarchive pax writer with the chosen compression.
+/// Walks a directory in sorted order and feeds it to a libarchive pax writer with the chosen compression; files of
+/// 1 MiB and more come first, in sorted order too (``LargeFileScan``: a durable restore then waits less).
 struct TreeArchiver {
     let options: TarballOptions
     /// A file never to archive (the temp file of the tarball itself, when it is written inside the tree).
@@ -70,6 +71,7 @@ struct TreeArchiver {
             archive: archive, entry: entry, failure: failure, buffer: buffer,
             matcher: ExcludeMatcher(patterns: options.excludes), skip: skip)
         walk.skipPaths = options.skipPaths
+        try walk.leadingFiles(rootFD: rootFD)
         try walk.directory(fd: rootFD, relative: [], components: [])
         guard archive_write_close(archive) == ARCHIVE_OK else {
             throw failure() ?? Self.error(archive, "cannot finish the tarball")
@@ -115,6 +117,8 @@ private struct Walk {
     let skip: FileID?
     var skipPaths: Set<String> = []
     var hardLinks: [FileID: [UInt8]] = [:]
+    /// The paths ``leadingFiles(rootFD:)`` archived already.
+    var leading: Set<[UInt8]> = []
     var files = 0
     var directories = 0
     var symlinks = 0
@@ -176,23 +180,56 @@ private struct Walk {
                 try header(path: path, info: info, type: S_IFLNK, size: 0, cleared: true)
                 symlinks += 1
             case S_IFREG:
-                let id = FileID(info)
-                if let skip, id == skip { continue }
-                if !skipPaths.isEmpty, skipPaths.contains(String(pathBytes: path)) { continue }
-                if info.st_nlink > 1 {
-                    if let first = hardLinks[id] {
-                        archive_entry_clear(entry)
-                        Posix.withCString(first) { archive_entry_copy_hardlink(entry, $0) }
-                        try header(path: path, info: info, type: S_IFREG, size: 0, cleared: true)
-                        continue
-                    }
-                    hardLinks[id] = path
-                }
-                try regular(fd: fd, name: name, path: path, info: info)
+                if !leading.isEmpty, leading.contains(path) { continue }
+                try file(fd: fd, name: name, path: path, info: info)
             default:
                 continue  // sockets, fifos, devices: nothing a restore could or should recreate
             }
         }
+    }
+
+    /// Archives the large files (``LargeFileScan``) before the walk, each reached from `rootFD` one component at
+    /// a time without following links; the walk then skips them. One that changed in between is left to the walk.
+    mutating func leadingFiles(rootFD: Int32) throws(TarballError) {
+        let scan = LargeFileScan(matcher: matcher, skip: skip, skipPaths: skipPaths)
+        for components in scan.paths(rootFD: rootFD) {
+            var fd = fcntl(rootFD, F_DUPFD_CLOEXEC, 0)
+            for component in components.dropLast() where fd >= 0 {
+                let next = Posix.withCString(component) {
+                    openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                }
+                close(fd)
+                fd = next
+            }
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            let name = components[components.count - 1]
+            var info = stat()
+            guard Posix.withCString(name, { fstatat(fd, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0,
+                (info.st_mode & S_IFMT) == S_IFREG
+            else { continue }
+            let path = components.reduce([UInt8]()) { Posix.join($0, $1) }
+            try file(fd: fd, name: name, path: path, info: info)
+            leading.insert(path)
+        }
+    }
+
+    /// Archives the regular file `name` of directory `fd` (`path` in the archive), or a hard link to the name
+    /// its inode was first archived under; skips the tarball itself and ``skipPaths``.
+    private mutating func file(fd: Int32, name: [UInt8], path: [UInt8], info: stat) throws(TarballError) {
+        let id = FileID(info)
+        if let skip, id == skip { return }
+        if !skipPaths.isEmpty, skipPaths.contains(String(pathBytes: path)) { return }
+        if info.st_nlink > 1 {
+            if let first = hardLinks[id] {
+                archive_entry_clear(entry)
+                Posix.withCString(first) { archive_entry_copy_hardlink(entry, $0) }
+                try header(path: path, info: info, type: S_IFREG, size: 0, cleared: true)
+                return
+            }
+            hardLinks[id] = path
+        }
+        try regular(fd: fd, name: name, path: path, info: info)
     }
 
     private mutating func regular(fd: Int32, name: [UInt8], path: [UInt8], info: stat) throws(TarballError) {

@@ -41,13 +41,16 @@ struct TreeExtractor {
     /// (directories, links, files: ``ExtractionNamer``), one writing file contents (``ExtractionContentWriter``),
     /// fed through bounded queues of batches (at most 24 arenas of ``ExtractionBatch/arenaSize`` in all).
     var threaded = true
+    /// Whether large files start their writeback while they are written (for the `syncfs` before the swap; without
+    /// it, the kernel's own writeback does it later and the extraction never waits for the disk).
+    var startsWriteback = true
 
     func run() throws(TarballError) -> TarballSummary {
         let archive = try Self.openReader(input: input, archiveName: archiveName)
         defer { archive_read_free(archive) }
         let writer = try StagingTreeWriter(root: root)
         let namer = ExtractionNamer(writer: writer)
-        let content = ExtractionContentWriter(writer: writer)
+        let content = ExtractionContentWriter(writer: writer, startsWriteback: startsWriteback)
         var reader = BatchingReader(archive: archive, extractor: self)
         let stages = threaded ? ExtractionStages(namer: namer, content: content) : nil
         guard let stages, stages.start() else {

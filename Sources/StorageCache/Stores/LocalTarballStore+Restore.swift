@@ -1,3 +1,4 @@
+import Dispatch
 import Tarball
 
 extension LocalTarballStore {
@@ -56,6 +57,11 @@ extension LocalTarballStore {
                 if FileSystem.fileSize(path) == nil && indexChanged(for: entry) { continue }
                 return corrupted(entry, match: match, key: key, destination: destination, problem, stopwatch)
             }
+            // The use record (an index rewrite: two fsyncs) is written beside the extraction, not after it; a
+            // failed or corrupted restore leaves it too, harmless for eviction (a discarded entry ignores it).
+            let recorded = DispatchGroup()
+            DispatchQueue.global().async(group: recorded) { touch(entry) }
+            defer { recorded.wait() }
             progress?(TransferProgress(phase: "extracting", bytes: 0, totalBytes: entry.size))
             if !FileSystem.isDirectory(FileSystem.parent(of: destination)) {
                 try FileSystem.makeDirectories(FileSystem.parent(of: destination))
@@ -74,7 +80,6 @@ extension LocalTarballStore {
                 }
             }
             progress?(TransferProgress(phase: "extracting", bytes: entry.size, totalBytes: entry.size))
-            touch(entry)
             var restored = RestoreResult(
                 outcome: .hit, key: key, matchedKey: entry.key, exactMatch: match.exact, destination: destination,
                 bytes: entry.size, contentBytes: summary.contentBytes, files: summary.files,
