@@ -51,22 +51,27 @@ extension SyncEngine {
     func push(tree directory: String, cacheKey: String) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
+        let timer = PhaseTimer(logger: logger)
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
         async let fetched = readManifestResult()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
-        var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
-        let tree = try scanner.scan(root: directory, cache: &cache)
+        var cache = timer.measure("hash cache load") { cachePath.map(FileHashCache.load(path:)) ?? FileHashCache() }
+        let tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache) }
         // Rewriting the cache is only worth it when something was hashed.
         if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
-            cache.save(path: cachePath)
+            timer.measure("hash cache save") { cache.save(path: cachePath) }
         }
+        let waited = ContinuousClock.now
         var remote = try await fetched.get()
+        timer.log("manifest wait", since: waited)
         let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
-        var plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
+        var plan = timer.measure("plan") {
+            SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
+        }
         // A format-1 manifest whose snapshot is stale is brought up to date even without changes.
         let current =
             remote.map {
@@ -98,7 +103,8 @@ extension SyncEngine {
         var written = try await writeGeneration(
             tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
         var manifest = written.manifest
-        if try await !commit(manifest, over: remote) {
+        timer.log("generation written", since: started)
+        if try await !timer.measure("commit", { () async throws(SyncError) in try await commit(manifest, over: remote) }) {
             // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
@@ -139,7 +145,7 @@ extension SyncEngine {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
-        let manifestBytes = Int64((try? manifest.encoded())?.count ?? 0)
+        let manifestBytes = Int64(timer.measure("manifest encode") { (try? manifest.encoded())?.count ?? 0 })
         written.objects += 1
         written.bytes += manifestBytes
         // The manifest copy and the deletes (with garbage collection) are independent: both run at once. The
@@ -147,13 +153,17 @@ extension SyncEngine {
         let committed = manifest
         async let history: (kept: Bool, warnings: [String]) = {
             var historyWarnings: [String] = []
-            let kept = await self.writeHistory(committed, warnings: &historyWarnings)
+            let kept = await timer.measure("history copy") {
+                await self.writeHistory(committed, warnings: &historyWarnings)
+            }
             return (kept, historyWarnings)
         }()
         var deleteWarnings: [String] = []
-        let deleted = await deleteRemoved(
-            plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
+        let deleted = await timer.measure("deletes and collection") {
+            await deleteRemoved(plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
+        }
         let copied = await history
+        timer.log("push", since: started)
         if copied.kept {
             written.objects += 1
             written.bytes += manifestBytes
@@ -198,8 +208,11 @@ extension SyncEngine {
         // chunks of changed large files.
         let threshold = options.chunkThreshold
         let perFile = plan.uploads.filter { !(threshold > 0 && $0.size >= threshold) }
+        let timer = PhaseTimer(logger: logger)
+        let uploadsStarted = ContinuousClock.now
         async let perFileUploads = uploadResult(perFile, from: directory)
         let layout: GenerationLayout
+        let layoutStarted = ContinuousClock.now
         do throws(SyncError) {
             layout = try GenerationLayout.make(
                 local: tree.entries, previous: remote?.manifest, generation: generation,
@@ -210,14 +223,18 @@ extension SyncEngine {
             _ = await perFileUploads
             throw error
         }
+        timer.log("layout", since: layoutStarted)
         let skipPaths = layout.chunkedPaths.union(tree.skipped.map(\.path))
         // The snapshot, then the pack, stream while the per-file objects upload: one stream at a time keeps
         // memory to a few parts.
-        let (snapshot, snapshotWarnings) = await writeSnapshot(
-            of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
+        let (snapshot, snapshotWarnings) = await timer.measure("snapshot") {
+            await writeSnapshot(
+                of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
+        }
         warnings += snapshotWarnings
-        let packWrite = await writePack(layout, from: directory)
+        let packWrite = await timer.measure("pack upload") { await writePack(layout, from: directory) }
         let uploaded = try await perFileUploads.get()
+        timer.log("per-file uploads (\(perFile.count))", since: uploadsStarted)
         let packBytes = try packWrite.get()
 
         var manifest = Manifest(
@@ -363,8 +380,11 @@ extension SyncEngine {
     /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
     func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
         try await options.commitGuard?.checkBeforeCommit()
+        let timer = PhaseTimer(logger: logger)
         let bytes: [UInt8]
-        do { bytes = try manifest.encoded() } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
+        do {
+            bytes = try timer.measure("manifest encode") { () throws in try manifest.encoded() }
+        } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
@@ -399,13 +419,17 @@ extension SyncEngine {
         _ paths: [String], committed: Manifest, previous: RemoteManifest?, warnings: inout [String]
     ) async -> Int {
         var paths = paths
+        let timer = PhaseTimer(logger: logger)
         let oldestKept = committed.generation - (Self.keptGenerations - 1)
         var kept = [committed]
         if let previous { kept.append(previous.manifest) }
         for generation in max(1, oldestKept)..<committed.generation
         where !kept.contains(where: { $0.generation == generation }) {
-            if let manifest = await readHistory(generation: generation) { kept.append(manifest) }
+            if let manifest = await timer.measure("history read", { await readHistory(generation: generation) }) {
+                kept.append(manifest)
+            }
         }
+        let listed = ContinuousClock.now
         let bucket = location.bucket
         let client = self.client
         func list(_ prefix: String) async -> [String] {
@@ -414,8 +438,11 @@ extension SyncEngine {
         let snapshots = await list(location.root + "/snapshot-")
         let packs = await list(location.packsPrefix)
         let history = await list(location.historyPrefix)
+        timer.log("collection listings", since: listed)
         // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
-        if let current = try? await readManifest(), current.manifest.generation != committed.generation {
+        if let current = try? await timer.measure("manifest re-read", { () async throws(SyncError) in try await readManifest() }),
+            current.manifest.generation != committed.generation
+        {
             let named = Set(current.manifest.files.map(\.path))
             paths.removeAll { named.contains($0) }
             kept.append(current.manifest)
@@ -439,7 +466,9 @@ extension SyncEngine {
         keys += history.filter { key in (SyncLocation.generationLabel(key: key) ?? Int.max) < oldestKept }
         guard !keys.isEmpty else { return 0 }
         do {
-            let failures = try await client.deleteObjects(bucket: location.bucket, keys: keys)
+            let failures = try await timer.measure("deletes (\(keys.count))") { () async throws(S3Error) in
+                try await client.deleteObjects(bucket: location.bucket, keys: keys)
+            }
             for failure in failures.prefix(10) {
                 warnings.append("could not delete \(failure.key): \(failure.message)")
             }
