@@ -52,7 +52,8 @@ struct ManifestJSONReader {
                 guard let date = try? Date(reader.string(), strategy: .iso8601) else { throw Unsupported() }
                 createdAt = date
             case "toolVersion": toolVersion = try reader.string()
-            case "parentGeneration": parentGeneration = try reader.optional { (r: inout Self) throws(Unsupported) in try r.int() }
+            case "parentGeneration":
+                parentGeneration = try reader.optional { (r: inout Self) throws(Unsupported) in try r.int() }
             case "files":
                 var entries: [ManifestEntry] = []
                 entries.reserveCapacity(reader.bytes.count / 200)
@@ -201,11 +202,7 @@ struct ManifestJSONReader {
         }
 
         /// The key as a string (pack names in `packs`).
-        func string() throws(Unsupported) -> String {
-            guard !escaped else { throw Unsupported() }
-            guard let value = String(validating: bytes, as: UTF8.self) else { throw Unsupported() }
-            return value
-        }
+        func string() throws(Unsupported) -> String { try ManifestJSONReader.unescape(self) }
     }
 
     private mutating func skipWhitespace() {
@@ -253,7 +250,9 @@ struct ManifestJSONReader {
         while true {
             skipWhitespace()
             let key = try rawString()
-            if seen.contains(where: { $0.count == key.bytes.count && memcmp($0.baseAddress!, key.bytes.baseAddress!, $0.count) == 0 }) {
+            if seen.contains(where: {
+                $0.count == key.bytes.count && memcmp($0.baseAddress!, key.bytes.baseAddress!, $0.count) == 0
+            }) {
                 throw Unsupported()
             }
             seen.append(key.bytes)
@@ -311,7 +310,11 @@ struct ManifestJSONReader {
 
     private mutating func string() throws(Unsupported) -> String {
         skipWhitespace()
-        let raw = try rawString()
+        return try Self.unescape(try rawString())
+    }
+
+    /// The string a literal's bytes (between the quotes) stand for.
+    private static func unescape(_ raw: Key) throws(Unsupported) -> String {
         guard raw.escaped else {
             guard let value = String(validating: raw.bytes, as: UTF8.self) else { throw Unsupported() }
             return value

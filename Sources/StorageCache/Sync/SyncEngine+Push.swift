@@ -58,7 +58,8 @@ extension SyncEngine {
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
         var cache = timer.measure("hash cache load") { cachePath.map(FileHashCache.load(path:)) ?? FileHashCache() }
-        let tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache) }
+        let tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache)
+        }
         // Rewriting the cache is only worth it when something was hashed.
         if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
             timer.measure("hash cache save") { cache.save(path: cachePath) }
@@ -104,7 +105,10 @@ extension SyncEngine {
             tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
         var manifest = written.manifest
         timer.log("generation written", since: started)
-        if try await !timer.measure("commit", { () async throws(SyncError) in try await commit(manifest, over: remote) }) {
+        var committedBytes = try await timer.measure("commit") { () async throws(SyncError) in
+            try await commit(manifest, over: remote)
+        }
+        if committedBytes == nil {
             // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
@@ -123,7 +127,8 @@ extension SyncEngine {
                 tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
             written = written.adding(retry)
             manifest = retry.manifest
-            guard try await commit(manifest, over: remote) else {
+            committedBytes = try await commit(manifest, over: remote)
+            guard committedBytes != nil else {
                 throw SyncError(
                     .conflict,
                     "s3://\(location.bucket)/\(location.manifestKey) changed twice while pushing; "
@@ -145,7 +150,8 @@ extension SyncEngine {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
-        let manifestBytes = Int64(timer.measure("manifest encode") { (try? manifest.encoded())?.count ?? 0 })
+        let bytes = committedBytes ?? []
+        let manifestBytes = Int64(bytes.count)
         written.objects += 1
         written.bytes += manifestBytes
         // The manifest copy and the deletes (with garbage collection) are independent: both run at once. The
@@ -154,7 +160,7 @@ extension SyncEngine {
         async let history: (kept: Bool, warnings: [String]) = {
             var historyWarnings: [String] = []
             let kept = await timer.measure("history copy") {
-                await self.writeHistory(committed, warnings: &historyWarnings)
+                await self.writeHistory(committed, bytes: bytes, warnings: &historyWarnings)
             }
             return (kept, historyWarnings)
         }()
@@ -273,10 +279,9 @@ extension SyncEngine {
         }
     }
 
-    /// Keeps a copy of a committed manifest at `manifests/<generation>.json` (garbage collection reads the kept
-    /// generations from there). A failure is a warning.
-    func writeHistory(_ manifest: Manifest, warnings: inout [String]) async -> Bool {
-        guard let bytes = try? manifest.encoded() else { return false }
+    /// Keeps a copy of a committed manifest (`bytes`, as committed) at `manifests/<generation>.json` (garbage
+    /// collection reads the kept generations from there). A failure is a warning.
+    func writeHistory(_ manifest: Manifest, bytes: [UInt8], warnings: inout [String]) async -> Bool {
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
@@ -289,6 +294,26 @@ extension SyncEngine {
             warnings.append("could not keep a copy of the manifest: \(error.description)")
             return false
         }
+    }
+
+    /// The kept manifest copies of `generations` that can be read, all at once.
+    func readHistories(_ generations: [Int]) async -> [Manifest] {
+        await withTaskGroup(of: Manifest?.self) { group in
+            for generation in generations { group.addTask { await self.readHistory(generation: generation) } }
+            var manifests: [Manifest] = []
+            for await manifest in group { if let manifest { manifests.append(manifest) } }
+            return manifests.sorted { $0.generation > $1.generation }
+        }
+    }
+
+    /// The current manifest when it is no longer `committed` (a concurrent push committed after it), else `nil`;
+    /// `nil` too when it cannot be read. One HEAD when it is still `committed`.
+    func readIfReplaced(_ committed: Manifest) async -> Manifest? {
+        if let head = try? await readHead(), head.generation == committed.generation { return nil }
+        guard let current = try? await readManifest(), current.manifest.generation != committed.generation else {
+            return nil
+        }
+        return current.manifest
     }
 
     /// A kept manifest copy, or `nil` when it is missing or unreadable.
@@ -377,8 +402,9 @@ extension SyncEngine {
         return gone.count
     }
 
-    /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
-    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
+    /// Commits `manifest` if the current one is still `previous`. Returns the bytes committed, `nil` when another
+    /// push won.
+    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> [UInt8]? {
         try await options.commitGuard?.checkBeforeCommit()
         let timer = PhaseTimer(logger: logger)
         let bytes: [UInt8]
@@ -393,14 +419,14 @@ extension SyncEngine {
         do {
             try await client.putObject(
                 bucket: location.bucket, key: location.manifestKey, body: .bytes(bytes), options: put)
-            return true
+            return bytes
         } catch {
             guard error.code == .preconditionFailed || error.status == 409 else {
                 throw SyncError(s3: error, doing: "committing s3://\(location.bucket)/\(location.manifestKey)")
             }
             // A retried conditional write may have succeeded the first time: compare before calling it a conflict.
-            if let current = try await readManifest(), current.bytes == bytes { return true }
-            return false
+            if let current = try await readManifest(), current.bytes == bytes { return bytes }
+            return nil
         }
     }
 
@@ -423,29 +449,31 @@ extension SyncEngine {
         let oldestKept = committed.generation - (Self.keptGenerations - 1)
         var kept = [committed]
         if let previous { kept.append(previous.manifest) }
-        for generation in max(1, oldestKept)..<committed.generation
-        where !kept.contains(where: { $0.generation == generation }) {
-            if let manifest = await timer.measure("history read", { await readHistory(generation: generation) }) {
-                kept.append(manifest)
-            }
+        let missing = (max(1, oldestKept)..<committed.generation).filter { generation in
+            !kept.contains { $0.generation == generation }
         }
-        let listed = ContinuousClock.now
+        // The kept copies and the three listings are independent requests: all at once.
         let bucket = location.bucket
         let client = self.client
-        func list(_ prefix: String) async -> [String] {
+        @Sendable func list(_ prefix: String) async -> [String] {
             (try? await client.listObjects(bucket: bucket, prefix: prefix))?.objects.map(\.key) ?? []
         }
-        let snapshots = await list(location.root + "/snapshot-")
-        let packs = await list(location.packsPrefix)
-        let history = await list(location.historyPrefix)
-        timer.log("collection listings", since: listed)
-        // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
-        if let current = try? await timer.measure("manifest re-read", { () async throws(SyncError) in try await readManifest() }),
-            current.manifest.generation != committed.generation
-        {
-            let named = Set(current.manifest.files.map(\.path))
+        let started = ContinuousClock.now
+        async let copies = readHistories(missing)
+        async let snapshotKeys = list(location.root + "/snapshot-")
+        async let packKeys = list(location.packsPrefix)
+        async let historyKeys = list(location.historyPrefix)
+        kept += await copies
+        let snapshots = await snapshotKeys
+        let packs = await packKeys
+        let history = await historyKeys
+        timer.log("collection reads", since: started)
+        // Look at the manifest last, right before deleting, to keep the window for a concurrent commit small: a
+        // HEAD tells whether it is still this push's (it carries the generation); only a newer one is read.
+        if let current = await timer.measure("manifest check", { await readIfReplaced(committed) }) {
+            let named = Set(current.files.map(\.path))
             paths.removeAll { named.contains($0) }
-            kept.append(current.manifest)
+            kept.append(current)
         }
         var named = Set<String>()
         for manifest in kept {
