@@ -12,12 +12,23 @@ extension SyncEngine {
     /// that loses a race to a concurrent one re-plans against the winner and tries once more, then reports a
     /// conflict. A push that stops at any point leaves the previous manifest current and its snapshot intact.
     public func push(from directory: String) async throws(SyncError) -> PushResult {
-        guard options.captureDatabases, TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
-        else { return try await push(tree: directory, cacheKey: directory) }
+        // The manifest GET starts before the look for databases (a read of every file's first bytes).
+        let manifest = Task { await self.readManifestResult() }
+        let timer = PhaseTimer(logger: logger)
+        let hasDatabases = timer.measure("database check") {
+            options.captureDatabases && TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
+        }
+        guard hasDatabases else { return try await push(tree: directory, cacheKey: directory, manifest: manifest) }
         // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
-        let captured = try await Self.capture(directory, options: options, logger: logger)
+        let captured: CapturedTree
+        do throws(SyncError) {
+            captured = try await Self.capture(directory, options: options, logger: logger)
+        } catch {
+            manifest.cancel()
+            throw error
+        }
         defer { captured.remove() }
-        var result = try await push(tree: captured.path, cacheKey: directory)
+        var result = try await push(tree: captured.path, cacheKey: directory, manifest: manifest)
         result.warnings = captured.warnings + result.warnings
         return result
     }
@@ -47,13 +58,20 @@ extension SyncEngine {
         }
     }
 
-    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
-    func push(tree directory: String, cacheKey: String) async throws(SyncError) -> PushResult {
+    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy). `manifest`
+    /// is the current manifest's read when the caller started it already.
+    func push(
+        tree directory: String, cacheKey: String,
+        manifest prefetched: Task<Result<RemoteManifest?, SyncError>, Never>? = nil
+    ) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
         let timer = PhaseTimer(logger: logger)
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
-        async let fetched = readManifestResult()
+        async let fetched = {
+            if let prefetched { return await prefetched.value }
+            return await self.readManifestResult()
+        }()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
