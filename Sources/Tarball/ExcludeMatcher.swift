@@ -18,9 +18,17 @@ public struct ExcludeMatcher: Sendable {
         var segments: [String]
         var negated: Bool
         var directoryOnly: Bool
+
+        /// Whether the rule looks only at the last component: `**/<name>` (a pattern without `/`).
+        var lastComponentOnly: Bool { segments.count == 2 && segments[0] == "**" && segments[1] != "**" }
+        /// Whether the rule matches only a top-level name: `/<name>`.
+        var topLevelOnly: Bool { segments.count == 1 && segments[0] != "**" }
     }
 
     private let rules: [Rule]
+    /// Whether every rule is `**/<name>` or `/<name>`: then a path's last component (and whether it has a `/`)
+    /// decides, without splitting it (a tree walk asks for every entry).
+    private let namesOnly: Bool
 
     /// The matcher for `patterns`, in order.
     public init(patterns: [String]) {
@@ -51,6 +59,7 @@ public struct ExcludeMatcher: Sendable {
             rules.append(Rule(segments: segments, negated: negated, directoryOnly: directoryOnly))
         }
         self.rules = rules
+        namesOnly = rules.allSatisfy { $0.lastComponentOnly || $0.topLevelOnly }
     }
 
     /// Whether there are no patterns at all.
@@ -59,6 +68,25 @@ public struct ExcludeMatcher: Sendable {
     /// Whether the patterns exclude `relativePath` itself (not looking at its parent directories): what a walk
     /// that skips excluded directories needs. `relativePath` uses `/` and has no leading `./`.
     public func matches(_ relativePath: String, isDirectory: Bool) -> Bool {
+        if rules.isEmpty { return false }
+        let utf8 = relativePath.utf8
+        if namesOnly, let first = utf8.first, first != UInt8(ascii: "/"), utf8.last != UInt8(ascii: "/") {
+            let slash = utf8.lastIndex(of: UInt8(ascii: "/"))
+            let name = slash.map { String(relativePath[relativePath.index(after: $0)...]) } ?? relativePath
+            var excluded = false
+            for rule in rules {
+                if rule.directoryOnly && !isDirectory { continue }
+                if rule.negated != excluded { continue }
+                if rule.topLevelOnly && slash != nil { continue }
+                if fnmatch(rule.segments[rule.segments.count - 1], name, 0) == 0 { excluded = !rule.negated }
+            }
+            return excluded
+        }
+        return matchesBySplitting(relativePath, isDirectory: isDirectory)
+    }
+
+    /// ``matches(_:isDirectory:)`` through every component (what any rule needs).
+    func matchesBySplitting(_ relativePath: String, isDirectory: Bool) -> Bool {
         let components = relativePath.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         return matches(components: components[...], isDirectory: isDirectory)
     }

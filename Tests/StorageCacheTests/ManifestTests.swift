@@ -41,6 +41,23 @@ import Testing
         #expect(throws: ManifestError.self) { try Manifest.decode(manifest.encoded()) }
     }
 
+    /// The one-pass check against the split-based one it replaced.
+    @Test func safePathCheckAgreesWithSplitting() {
+        func reference(_ path: String) -> Bool {
+            guard !path.isEmpty, !path.hasPrefix("/") else { return false }
+            if path.utf8.contains(where: { $0 < 0x20 }) { return false }
+            return !path.split(separator: "/", omittingEmptySubsequences: false).contains {
+                $0.isEmpty || $0 == "." || $0 == ".."
+            }
+        }
+        let parts = ["a", ".", "..", "...", ".a", "a.", "", "é", "\n", "b c"]
+        var paths: [String] = parts
+        for first in parts { for second in parts { paths += [first + "/" + second, "/" + first, first + "/"] } }
+        for path in paths {
+            #expect(ManifestEntry.isSafeRelativePath(path) == reference(path), "\(path.debugDescription)")
+        }
+    }
+
     @Test func refusesDuplicatePathsAndGarbage() throws {
         var manifest = sample()
         manifest.files.append(manifest.files[0])

@@ -47,6 +47,13 @@ public struct ChunkList: Codable, Sendable, Equatable, Hashable {
         self.runs = runs
     }
 
+    /// A list as stored (``ManifestJSONReader``); ``chunks(fileSize:)`` checks it.
+    init(chunkSize: Int64, digests: String, runs: [Run]) {
+        self.chunkSize = chunkSize
+        self.digests = digests
+        self.runs = runs
+    }
+
     /// How many chunks a file of `size` bytes has.
     public static func count(size: Int64, chunkSize: Int64) -> Int {
         size == 0 ? 0 : Int((size + chunkSize - 1) / chunkSize)

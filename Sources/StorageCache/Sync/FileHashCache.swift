@@ -91,16 +91,37 @@ public struct FileHashCache: Codable, Sendable {
     /// Saves the cache to `path` atomically; failures are ignored (it is only a cache). Paths holding a tab or a
     /// newline are left out (they are hashed again next time).
     public func save(path: String) {
-        var text = Self.header + "\n"
-        text.reserveCapacity(records.count * 120)
-        for (file, record) in records where !file.contains("\t") && !file.contains("\n") && !file.contains("\r") {
+        var bytes = Array((Self.header + "\n").utf8)
+        bytes.reserveCapacity(records.count * 160)
+        for (file, record) in records
+        where !file.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             let stamp = record.stamp
-            text += "\(record.sha256)\t\(stamp.size)\t\(stamp.mtimeNanoseconds)\t\(stamp.ctimeNanoseconds)\t"
-            text += "\(Int64(bitPattern: stamp.inode))\t\(file)\n"
+            bytes.append(contentsOf: record.sha256.utf8)
+            for value in [
+                stamp.size, stamp.mtimeNanoseconds, stamp.ctimeNanoseconds, Int64(bitPattern: stamp.inode),
+            ] {
+                bytes.append(0x09)
+                Self.appendDecimal(value, to: &bytes)
+            }
+            bytes.append(0x09)
+            bytes.append(contentsOf: file.utf8)
+            bytes.append(0x0A)
         }
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.createDirectory(
             at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? Data(text.utf8).write(to: url, options: .atomic)
+        try? Data(bytes).write(to: url, options: .atomic)
+    }
+
+    /// Appends `value` in decimal ASCII.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes.append(contentsOf: digits.reversed())
     }
 }

@@ -55,8 +55,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Stable JSON: sorted keys, ISO 8601 dates.
+    /// Stable JSON: sorted keys, ISO 8601 dates (``ManifestJSONWriter``: the bytes `JSONEncoder` gives).
     public func encoded() throws -> [UInt8] {
+        try ManifestJSONWriter.encode(self)
+    }
+
+    /// The same JSON through `JSONEncoder` (the reference ``ManifestJSONWriter`` is tested against).
+    func foundationEncoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -64,15 +69,33 @@ public struct Manifest: Codable, Sendable, Equatable {
     }
 
     /// Parses and checks a manifest: known format version, relative paths without `..`, no duplicates.
+    ///
+    /// ``ManifestJSONReader`` reads what storage-cache writes; anything it does not take is decoded by
+    /// `JSONDecoder`, which also words the errors.
     public static func decode(_ bytes: [UInt8]) throws(ManifestError) -> Manifest {
+        let manifest: Manifest
+        if let fast = try? ManifestJSONReader.decode(bytes) {
+            manifest = fast
+        } else {
+            manifest = try foundationDecoded(bytes)
+        }
+        try check(manifest)
+        return manifest
+    }
+
+    /// `JSONDecoder`'s reading of `bytes`, unchecked.
+    static func foundationDecoded(_ bytes: [UInt8]) throws(ManifestError) -> Manifest {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let manifest: Manifest
         do {
-            manifest = try decoder.decode(Manifest.self, from: Data(bytes))
+            return try decoder.decode(Manifest.self, from: Data(bytes))
         } catch {
             throw ManifestError("manifest.json is not a valid manifest: \(error)")
         }
+    }
+
+    /// Refuses a manifest of an unknown format, with unsafe or repeated paths, or with ranges that do not fit.
+    static func check(_ manifest: Manifest) throws(ManifestError) {
         guard readableFormatVersions.contains(manifest.formatVersion) else {
             throw ManifestError(
                 "manifest.json has format version \(manifest.formatVersion); this storage-cache reads versions "
@@ -92,7 +115,6 @@ public struct Manifest: Codable, Sendable, Equatable {
             }
             if let chunks = entry.chunks { _ = try chunks.chunks(fileSize: entry.size) }
         }
-        return manifest
     }
 }
 

@@ -60,10 +60,22 @@ public struct ManifestEntry: Codable, Sendable, Equatable, Hashable {
     /// A relative path that stays inside the root: not empty, no leading `/`, no `.`/`..`/empty components,
     /// no NUL or control characters.
     public static func isSafeRelativePath(_ path: String) -> Bool {
-        guard !path.isEmpty, !path.hasPrefix("/") else { return false }
-        if path.utf8.contains(where: { $0 < 0x20 }) { return false }
-        return !path.split(separator: "/", omittingEmptySubsequences: false).contains {
-            $0.isEmpty || $0 == "." || $0 == ".."
+        // One pass over the bytes (a manifest check runs it for every entry): a component is refused when it is
+        // empty, `.` or `..`.
+        var length = 0
+        var dots = 0
+        func refused() -> Bool { length == 0 || (length == dots && dots <= 2) }
+        for byte in path.utf8 {
+            if byte < 0x20 { return false }
+            if byte == UInt8(ascii: "/") {
+                if refused() { return false }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
         }
+        return !refused()
     }
 }

@@ -68,27 +68,27 @@ struct StreamedUpload: Sendable {
         channel: PartChannel, partSize: Int,
         _ produce: @Sendable (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Summary
     ) -> Result<(Summary, Int64), ProducerFailure> {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(partSize)
+        // Bytes go straight into the part being filled, which is handed over whole: one part-sized buffer on
+        // this side, not a buffer plus the copy cut from it.
+        var part: [UInt8] = []
+        part.reserveCapacity(partSize)
         var produced: Int64 = 0
         do {
             let summary = try produce { block in
-                buffer.append(contentsOf: block)
                 produced += Int64(block.count)
-                while buffer.count >= partSize {
-                    // A fresh copy: `Array(buffer[0..<partSize])` would share the buffer's storage when the
-                    // part is all of it, and the next append would then reallocate and grow the buffer.
-                    let part = [UInt8](unsafeUninitializedCapacity: partSize) { out, count in
-                        buffer.withUnsafeBufferPointer { source in
-                            _ = out.initialize(from: source[0..<partSize])
-                        }
-                        count = partSize
+                var start = 0
+                while start < block.count {
+                    let take = min(partSize - part.count, block.count - start)
+                    part.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[start..<(start + take)]))
+                    start += take
+                    if part.count == partSize {
+                        guard channel.send(part) else { throw ProducerFailure(message: "upload stopped") }
+                        part = []
+                        part.reserveCapacity(partSize)
                     }
-                    buffer.removeFirst(partSize)
-                    guard channel.send(part) else { throw ProducerFailure(message: "upload stopped") }
                 }
             }
-            if !buffer.isEmpty || produced == 0 { _ = channel.send(buffer) }
+            if !part.isEmpty || produced == 0 { _ = channel.send(part) }
             channel.finish()
             return .success((summary, produced))
         } catch {

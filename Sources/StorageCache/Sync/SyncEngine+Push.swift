@@ -12,12 +12,23 @@ extension SyncEngine {
     /// that loses a race to a concurrent one re-plans against the winner and tries once more, then reports a
     /// conflict. A push that stops at any point leaves the previous manifest current and its snapshot intact.
     public func push(from directory: String) async throws(SyncError) -> PushResult {
-        guard options.captureDatabases, TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
-        else { return try await push(tree: directory, cacheKey: directory) }
+        // The manifest GET starts before the look for databases (a read of every file's first bytes).
+        let manifest = Task { await self.readManifestResult() }
+        let timer = PhaseTimer(logger: logger)
+        let hasDatabases = timer.measure("database check") {
+            options.captureDatabases && TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
+        }
+        guard hasDatabases else { return try await push(tree: directory, cacheKey: directory, manifest: manifest) }
         // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
-        let captured = try await Self.capture(directory, options: options, logger: logger)
+        let captured: CapturedTree
+        do throws(SyncError) {
+            captured = try await Self.capture(directory, options: options, logger: logger)
+        } catch {
+            manifest.cancel()
+            throw error
+        }
         defer { captured.remove() }
-        var result = try await push(tree: captured.path, cacheKey: directory)
+        var result = try await push(tree: captured.path, cacheKey: directory, manifest: manifest)
         result.warnings = captured.warnings + result.warnings
         return result
     }
@@ -47,26 +58,39 @@ extension SyncEngine {
         }
     }
 
-    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
-    func push(tree directory: String, cacheKey: String) async throws(SyncError) -> PushResult {
+    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy). `manifest`
+    /// is the current manifest's read when the caller started it already.
+    func push(
+        tree directory: String, cacheKey: String,
+        manifest prefetched: Task<Result<RemoteManifest?, SyncError>, Never>? = nil
+    ) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
+        let timer = PhaseTimer(logger: logger)
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
-        async let fetched = readManifestResult()
+        async let fetched = {
+            if let prefetched { return await prefetched.value }
+            return await self.readManifestResult()
+        }()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
-        var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
-        let tree = try scanner.scan(root: directory, cache: &cache)
+        var cache = timer.measure("hash cache load") { cachePath.map(FileHashCache.load(path:)) ?? FileHashCache() }
+        let tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache)
+        }
         // Rewriting the cache is only worth it when something was hashed.
         if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
-            cache.save(path: cachePath)
+            timer.measure("hash cache save") { cache.save(path: cachePath) }
         }
+        let waited = ContinuousClock.now
         var remote = try await fetched.get()
+        timer.log("manifest wait", since: waited)
         let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
-        var plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
+        var plan = timer.measure("plan") {
+            SyncPlan.make(local: tree.entries, remote: remote?.manifest, remoteObjects: remoteObjects)
+        }
         // A format-1 manifest whose snapshot is stale is brought up to date even without changes.
         let current =
             remote.map {
@@ -98,7 +122,11 @@ extension SyncEngine {
         var written = try await writeGeneration(
             tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
         var manifest = written.manifest
-        if try await !commit(manifest, over: remote) {
+        timer.log("generation written", since: started)
+        var committedBytes = try await timer.measure("commit") { () async throws(SyncError) in
+            try await commit(manifest, over: remote)
+        }
+        if committedBytes == nil {
             // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
@@ -117,7 +145,8 @@ extension SyncEngine {
                 tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
             written = written.adding(retry)
             manifest = retry.manifest
-            guard try await commit(manifest, over: remote) else {
+            committedBytes = try await commit(manifest, over: remote)
+            guard committedBytes != nil else {
                 throw SyncError(
                     .conflict,
                     "s3://\(location.bucket)/\(location.manifestKey) changed twice while pushing; "
@@ -139,7 +168,8 @@ extension SyncEngine {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
-        let manifestBytes = Int64((try? manifest.encoded())?.count ?? 0)
+        let bytes = committedBytes ?? []
+        let manifestBytes = Int64(bytes.count)
         written.objects += 1
         written.bytes += manifestBytes
         // The manifest copy and the deletes (with garbage collection) are independent: both run at once. The
@@ -147,16 +177,20 @@ extension SyncEngine {
         let committed = manifest
         async let history: (kept: Bool, warnings: [String]) = {
             var historyWarnings: [String] = []
-            let kept = await self.writeHistory(committed, warnings: &historyWarnings)
+            let kept = await timer.measure("history copy") {
+                await self.writeHistory(committed, bytes: bytes, warnings: &historyWarnings)
+            }
             return (kept, historyWarnings)
         }()
         let checksUploads = checksStaleUploads(after: manifest.generation)
         async let abortedUploads = checksUploads ? abortStaleUploads() : 0
         var deleteWarnings: [String] = []
-        let deleted = await deleteRemoved(
-            plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
+        let deleted = await timer.measure("deletes and collection") {
+            await deleteRemoved(plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
+        }
         let copied = await history
         _ = await abortedUploads
+        timer.log("push", since: started)
         if copied.kept {
             written.objects += 1
             written.bytes += manifestBytes
@@ -201,8 +235,11 @@ extension SyncEngine {
         // chunks of changed large files.
         let threshold = options.chunkThreshold
         let perFile = plan.uploads.filter { !(threshold > 0 && $0.size >= threshold) }
+        let timer = PhaseTimer(logger: logger)
+        let uploadsStarted = ContinuousClock.now
         async let perFileUploads = uploadResult(perFile, from: directory)
         let layout: GenerationLayout
+        let layoutStarted = ContinuousClock.now
         do throws(SyncError) {
             layout = try GenerationLayout.make(
                 local: tree.entries, previous: remote?.manifest, generation: generation,
@@ -213,14 +250,18 @@ extension SyncEngine {
             _ = await perFileUploads
             throw error
         }
+        timer.log("layout", since: layoutStarted)
         let skipPaths = layout.chunkedPaths.union(tree.skipped.map(\.path))
         // The snapshot, then the pack, stream while the per-file objects upload: one stream at a time keeps
         // memory to a few parts.
-        let (snapshot, snapshotWarnings) = await writeSnapshot(
-            of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
+        let (snapshot, snapshotWarnings) = await timer.measure("snapshot") {
+            await writeSnapshot(
+                of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
+        }
         warnings += snapshotWarnings
-        let packWrite = await writePack(layout, from: directory)
+        let packWrite = await timer.measure("pack upload") { await writePack(layout, from: directory) }
         let uploaded = try await perFileUploads.get()
+        timer.log("per-file uploads (\(perFile.count))", since: uploadsStarted)
         let packBytes = try packWrite.get()
 
         var manifest = Manifest(
@@ -259,10 +300,9 @@ extension SyncEngine {
         }
     }
 
-    /// Keeps a copy of a committed manifest at `manifests/<generation>.json` (garbage collection reads the kept
-    /// generations from there). A failure is a warning.
-    func writeHistory(_ manifest: Manifest, warnings: inout [String]) async -> Bool {
-        guard let bytes = try? manifest.encoded() else { return false }
+    /// Keeps a copy of a committed manifest (`bytes`, as committed) at `manifests/<generation>.json` (garbage
+    /// collection reads the kept generations from there). A failure is a warning.
+    func writeHistory(_ manifest: Manifest, bytes: [UInt8], warnings: inout [String]) async -> Bool {
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
@@ -275,15 +315,6 @@ extension SyncEngine {
             warnings.append("could not keep a copy of the manifest: \(error.description)")
             return false
         }
-    }
-
-    /// A kept manifest copy, or `nil` when it is missing or unreadable.
-    func readHistory(generation: Int) async -> Manifest? {
-        guard
-            let result = try? await client.getObjectBytes(
-                bucket: location.bucket, key: location.historyKey(generation: generation), limit: 512 << 20)
-        else { return nil }
-        return try? Manifest.decode(result.bytes)
     }
 
     /// ``readManifest()`` as a `Result` (for `async let` with a typed error).
@@ -363,11 +394,15 @@ extension SyncEngine {
         return gone.count
     }
 
-    /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
-    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
+    /// Commits `manifest` if the current one is still `previous`. Returns the bytes committed, `nil` when another
+    /// push won.
+    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> [UInt8]? {
         try await options.commitGuard?.checkBeforeCommit()
+        let timer = PhaseTimer(logger: logger)
         let bytes: [UInt8]
-        do { bytes = try manifest.encoded() } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
+        do {
+            bytes = try timer.measure("manifest encode") { () throws in try manifest.encoded() }
+        } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
@@ -376,102 +411,15 @@ extension SyncEngine {
         do {
             try await client.putObject(
                 bucket: location.bucket, key: location.manifestKey, body: .bytes(bytes), options: put)
-            return true
+            return bytes
         } catch {
             guard error.code == .preconditionFailed || error.status == 409 else {
                 throw SyncError(s3: error, doing: "committing s3://\(location.bucket)/\(location.manifestKey)")
             }
             // A retried conditional write may have succeeded the first time: compare before calling it a conflict.
-            if let current = try await readManifest(), current.bytes == bytes { return true }
-            return false
+            if let current = try await readManifest(), current.bytes == bytes { return bytes }
+            return nil
         }
-    }
-
-    /// Generations whose objects are kept: the committed one and the two before it.
-    static let keptGenerations = 3
-
-    /// Deletes the objects of removed files, then collects garbage: packs and snapshots that no kept generation
-    /// names, and manifest copies older than the kept ones. Failures are warnings: the committed manifest no
-    /// longer names these objects.
-    ///
-    /// Concurrent pushes share the prefix, so only objects labelled with a generation older than the oldest kept
-    /// one are candidates: a push in flight labels its pack and snapshot with the generation it will commit, at or
-    /// above the committed one (an older label can only belong to a push that will lose its race and lay its tree
-    /// out again). When a newer manifest was committed meanwhile, every file and object it names is kept too.
-    func deleteRemoved(
-        _ paths: [String], committed: Manifest, previous: RemoteManifest?, warnings: inout [String]
-    ) async -> Int {
-        var paths = paths
-        let oldestKept = committed.generation - (Self.keptGenerations - 1)
-        var kept = [committed]
-        if let previous { kept.append(previous.manifest) }
-        // A kept generation whose copy cannot be read (a push killed between its commit and its copy, a failed
-        // read) may name packs and snapshots nothing else names: collect none of those this time. The gap leaves
-        // the kept window after a few generations, and collection resumes.
-        var keptComplete = true
-        for generation in max(1, oldestKept)..<committed.generation
-        where !kept.contains(where: { $0.generation == generation }) {
-            if let manifest = await readHistory(generation: generation) {
-                kept.append(manifest)
-            } else {
-                keptComplete = false
-            }
-        }
-        let bucket = location.bucket
-        let client = self.client
-        func list(_ prefix: String) async -> [String] {
-            (try? await client.listObjects(bucket: bucket, prefix: prefix))?.objects.map(\.key) ?? []
-        }
-        let snapshots = await list(location.root + "/snapshot-")
-        let packs = await list(location.packsPrefix)
-        let history = await list(location.historyPrefix)
-        // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
-        if let current = try? await readManifest(), current.manifest.generation != committed.generation {
-            let named = Set(current.manifest.files.map(\.path))
-            paths.removeAll { named.contains($0) }
-            kept.append(current.manifest)
-        }
-        var named = Set<String>()
-        for manifest in kept {
-            if let key = manifest.snapshot?.key { named.insert(key) }
-            for key in manifest.packs?.keys ?? [:].keys { named.insert(key) }
-            for entry in manifest.files {
-                if let pack = entry.pack { named.insert(pack.key) }
-                for run in entry.chunks?.runs ?? [] { named.insert(run.key) }
-            }
-        }
-        var keys = paths.map { location.key(forRelativePath: $0) }
-        if keptComplete {
-            keys += snapshots.filter { key in
-                !named.contains(key) && (Self.snapshotGeneration(key: key) ?? Int.min) < oldestKept
-            }
-            keys += packs.filter { key in
-                !named.contains(key) && (SyncLocation.generationLabel(key: key) ?? Int.min) < oldestKept
-            }
-        } else {
-            logger.debug("a kept generation's manifest copy is missing: packs and snapshots are not collected")
-        }
-        keys += history.filter { key in (SyncLocation.generationLabel(key: key) ?? Int.max) < oldestKept }
-        guard !keys.isEmpty else { return 0 }
-        do {
-            let failures = try await client.deleteObjects(bucket: location.bucket, keys: keys)
-            for failure in failures.prefix(10) {
-                warnings.append("could not delete \(failure.key): \(failure.message)")
-            }
-            return keys.count - failures.count
-        } catch {
-            warnings.append("could not delete \(keys.count) removed objects: \(error.description)")
-            return 0
-        }
-    }
-
-    /// The generation a snapshot key was written for (`…/snapshot-g<generation>-<random>.tar.zst`), or `nil` for a
-    /// key without one.
-    static func snapshotGeneration(key: String) -> Int? {
-        guard let range = key.range(of: "/snapshot-g", options: .backwards) else { return nil }
-        let digits = key[range.upperBound...].prefix { $0.isNumber }
-        guard !digits.isEmpty, key[range.upperBound...].dropFirst(digits.count).hasPrefix("-") else { return nil }
-        return Int(digits)
     }
 
     /// Whether `key` exists; a failed check counts as "exists" (the pull still verifies what it reads).

@@ -39,8 +39,10 @@ public final class SyncEngine: Sendable {
 
     /// The current manifest, or `nil` when none has been committed.
     public func readManifest() async throws(SyncError) -> RemoteManifest? {
+        let timer = PhaseTimer(logger: logger)
         let bytes: [UInt8]
         let etag: String?
+        let started = ContinuousClock.now
         do {
             let result = try await client.getObjectBytes(
                 bucket: location.bucket, key: location.manifestKey, limit: 512 << 20)
@@ -50,8 +52,12 @@ public final class SyncEngine: Sendable {
             if error.code == .notFound && error.s3Code != "NoSuchBucket" { return nil }
             throw SyncError(s3: error, doing: "reading s3://\(location.bucket)/\(location.manifestKey)")
         }
+        timer.log("manifest GET", since: started)
         do {
-            return RemoteManifest(manifest: try Manifest.decode(bytes), etag: etag, bytes: bytes)
+            let manifest = try timer.measure("manifest decode") { () throws(ManifestError) in
+                try Manifest.decode(bytes)
+            }
+            return RemoteManifest(manifest: manifest, etag: etag, bytes: bytes)
         } catch {
             throw SyncError(.corrupted, "s3://\(location.bucket)/\(location.manifestKey): \(error.message)")
         }
