@@ -1,3 +1,4 @@
+import Capture
 import Dispatch
 import Foundation
 import Hashing
@@ -14,6 +15,18 @@ struct ChunkDigests: Sendable {
     var whole: String
     /// Bytes read.
     var size: Int64
+    /// The chunk size.
+    var chunkSize: Int64 = 0
+
+    /// The digests the capture took of in-memory images, by path.
+    static func known(_ images: [DatabaseImage]) -> [String: ChunkDigests] {
+        var known: [String: ChunkDigests] = [:]
+        for image in images {
+            known[image.path] = ChunkDigests(
+                chunks: image.chunkDigests, whole: image.sha256, size: image.size, chunkSize: image.chunkSize)
+        }
+        return known
+    }
 
     struct ReadError: Error {
         var message: String
@@ -47,7 +60,7 @@ struct ChunkDigests: Sendable {
             size += Int64(filled)
             if filled < buffer.count { break }
         }
-        return ChunkDigests(chunks: chunks, whole: Hex.encode(whole.finalize()), size: size)
+        return ChunkDigests(chunks: chunks, whole: Hex.encode(whole.finalize()), size: size, chunkSize: chunkSize)
     }
 
     /// ``of(path:chunkSize:)`` for several files at once (one thread per core).

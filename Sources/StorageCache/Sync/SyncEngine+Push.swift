@@ -14,27 +14,43 @@ extension SyncEngine {
     public func push(from directory: String) async throws(SyncError) -> PushResult {
         guard options.captureDatabases, TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
         else { return try await push(tree: directory, cacheKey: directory) }
-        // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
-        let captured = try await Self.capture(directory, options: options, logger: logger)
+        // Databases are uploaded from a consistent image (read in memory within one read transaction, or an
+        // online backup copy), never from the live file.
+        let clock = ContinuousClock()
+        let started = clock.now
+        let captured = try await Self.capture(directory, options: options, logger: logger, inMemory: true)
         defer { captured.remove() }
-        var result = try await push(tree: captured.path, cacheKey: directory)
+        logger.debug(
+            "push timing: capture \(Self.milliseconds(clock.now - started)) ms (\(captured.images.count) in memory)")
+        var result = try await push(
+            tree: captured.path, cacheKey: directory, images: captured.images,
+            skippedDatabases: captured.skippedDatabases)
         result.warnings = captured.warnings + result.warnings
         return result
     }
 
-    /// Captures `directory` on a Dispatch thread (it blocks while databases are copied).
-    static func capture(_ directory: String, options: SyncOptions, logger: Logger) async throws(SyncError)
-        -> CapturedTree
+    /// Whole milliseconds of `duration`, for timing lines.
+    static func milliseconds(_ duration: Duration) -> Int { Int((duration.seconds * 1000).rounded()) }
+
+    /// Captures `directory` on a Dispatch thread (it blocks while databases are copied). `inMemory`: databases
+    /// that will be chunked stay in memory (``Capture/CapturedTree/images``, for this engine's push only).
+    static func capture(_ directory: String, options: SyncOptions, logger: Logger, inMemory: Bool = false)
+        async throws(SyncError) -> CapturedTree
     {
         // A dry run changes nothing, last good copies included.
-        let captureOptions = CaptureOptions(
+        var captureOptions = CaptureOptions(
             excludes: options.excludes, stateDirectory: options.dryRun ? nil : options.stateDirectory)
+        if inMemory && options.chunkThreshold > 0 {
+            captureOptions.imageChunkSize = options.chunkSize
+            captureOptions.imageMinimumSize = options.chunkThreshold
+        }
+        let finalOptions = captureOptions
         let result: Result<CapturedTree, CaptureError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 do throws(CaptureError) {
                     continuation.resume(
                         returning: .success(
-                            try TreeCapture.capture(source: directory, options: captureOptions, logger: logger)))
+                            try TreeCapture.capture(source: directory, options: finalOptions, logger: logger)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -48,21 +64,35 @@ extension SyncEngine {
     }
 
     /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
-    func push(tree directory: String, cacheKey: String) async throws(SyncError) -> PushResult {
+    /// `images`: databases captured into memory, pushed as files of the tree. `skippedDatabases`: databases no
+    /// consistent copy could be taken of; the stored generation's entries for them are kept.
+    func push(
+        tree directory: String, cacheKey: String, images: [DatabaseImage] = [], skippedDatabases: [String] = []
+    ) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
+        var mark = started
+        func lap(_ phase: String) {
+            let now = clock.now
+            logger.debug("push timing: \(phase) \(Self.milliseconds(now - mark)) ms")
+            mark = now
+        }
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
         async let fetched = readManifestResult()
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
         var cache = cachePath.map(FileHashCache.load(path:)) ?? FileHashCache()
-        let tree = try scanner.scan(root: directory, cache: &cache)
+        var tree = try scanner.scan(root: directory, cache: &cache)
+        tree.add(images: images)
         // Rewriting the cache is only worth it when something was hashed.
         if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
             cache.save(path: cachePath)
         }
+        lap("scan")
         var remote = try await fetched.get()
+        lap("manifest wait")
+        tree.keep(skippedDatabases, from: remote?.manifest)
         let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
@@ -87,6 +117,7 @@ extension SyncEngine {
         }
         // Freshness (SyncOptions.expectedBaseGeneration): never replace a newer generation, never write its objects.
         if let current = generationPastBase(remote) {
+            Self.materialize(images, into: directory)
             let conflict = await recordConflict(
                 entries: tree.entries, directory: directory, current: current, skippedAny: !tree.skipped.isEmpty,
                 warnings: &warnings)
@@ -96,14 +127,18 @@ extension SyncEngine {
         }
 
         var written = try await writeGeneration(
-            tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+            tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
+        lap("layout and uploads")
         var manifest = written.manifest
-        if try await !commit(manifest, over: remote) {
+        let committedFirst = try await commit(manifest, over: remote)
+        lap("commit")
+        if !committedFirst {
             // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
             // The re-plan must not bypass freshness: a winner past the base generation stays current.
             if let current = generationPastBase(remote) {
+                Self.materialize(images, into: directory)
                 let conflict = await recordConflict(
                     entries: tree.entries, directory: directory, current: current,
                     skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
@@ -114,7 +149,7 @@ extension SyncEngine {
             }
             plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest)
             let retry = try await writeGeneration(
-                tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+                tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
             written = written.adding(retry)
             manifest = retry.manifest
             guard try await commit(manifest, over: remote) else {
@@ -154,6 +189,7 @@ extension SyncEngine {
         let deleted = await deleteRemoved(
             plan.deletes, committed: manifest, previous: remote, warnings: &deleteWarnings)
         let copied = await history
+        lap("history copy and deletes")
         if copied.kept {
             written.objects += 1
             written.bytes += manifestBytes
@@ -191,7 +227,7 @@ extension SyncEngine {
     /// its small files are read from `storage/`.
     func writeGeneration(
         tree: ScannedTree, plan: SyncPlan, over remote: RemoteManifest?, from directory: String,
-        warnings: inout [String]
+        images: [DatabaseImage] = [], warnings: inout [String]
     ) async throws(SyncError) -> WrittenGeneration {
         let generation = (remote?.manifest.generation ?? 0) + 1
         // Per-file objects (small files: under the chunk threshold) start at once, while the layout hashes the
@@ -205,7 +241,8 @@ extension SyncEngine {
                 local: tree.entries, previous: remote?.manifest, generation: generation,
                 packKey: location.newPackKey(generation: generation), directory: directory,
                 settings: GenerationLayout.Settings(
-                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize))
+                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize),
+                known: ChunkDigests.known(images))
         } catch {
             _ = await perFileUploads
             throw error
@@ -216,7 +253,7 @@ extension SyncEngine {
         let (snapshot, snapshotWarnings) = await writeSnapshot(
             of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
         warnings += snapshotWarnings
-        let packWrite = await writePack(layout, from: directory)
+        let packWrite = await writePack(layout, from: directory, images: images)
         let uploaded = try await perFileUploads.get()
         let packBytes = try packWrite.get()
 
@@ -241,8 +278,11 @@ extension SyncEngine {
             snapshotWritten: snapshot != nil, packBytes: packBytes)
     }
 
-    /// Uploads the layout's new pack (nothing when it holds nothing); returns its size.
-    func writePack(_ layout: GenerationLayout, from directory: String) async -> Result<Int64, SyncError> {
+    /// Uploads the layout's new pack (nothing when it holds nothing); returns its size. Pieces of `images` are
+    /// read from memory.
+    func writePack(_ layout: GenerationLayout, from directory: String, images: [DatabaseImage] = []) async
+        -> Result<Int64, SyncError>
+    {
         guard !layout.pieces.isEmpty else { return .success(0) }
         var put = options.putOptions
         put.contentType = "application/octet-stream"
@@ -250,7 +290,10 @@ extension SyncEngine {
         put.knownSHA256 = nil
         let uploader = PackUploader(client: client, bucket: location.bucket, key: layout.packKey, putOptions: put)
         do throws(SyncError) {
-            return .success(try await uploader.upload(layout.pieces, from: directory))
+            return .success(
+                try await uploader.upload(
+                    layout.pieces, from: directory,
+                    images: Dictionary(images.map { ($0.path, $0.buffer) }, uniquingKeysWith: { first, _ in first })))
         } catch {
             return .failure(error)
         }

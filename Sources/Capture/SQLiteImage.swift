@@ -1,0 +1,204 @@
+import CSQLite
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One database read straight into memory: the main file with the WAL's committed frames laid over it, within a
+/// read transaction held on a read-only connection, checked with `PRAGMA quick_check` on that connection (the same
+/// snapshot) while the image is hashed. No copy is written; writers go on meanwhile.
+///
+/// The snapshot's last frame is the wal-index header's `mxFrame`, read from the `-shm` file before and after the
+/// transaction began: equal headers mean the transaction saw that one. While the read lock is held no checkpoint
+/// goes past the snapshot and the WAL cannot be reset; a checkpoint may copy frames of the snapshot into the main
+/// file meanwhile, which the overlay covers. Anything unusual (a rollback journal, an index that keeps changing, a
+/// WAL that does not match its index, a page neither file holds, a WAL header that changed) is a
+/// ``Failure/fallback``: the caller uses the online backup API instead.
+enum SQLiteImage {
+    struct Failure: Error, Sendable {
+        /// The database stayed busy or locked beyond the wait.
+        var busy: Bool = false
+        /// Not a problem of the database: the backup API should copy it instead.
+        var fallback: Bool = false
+        var message: String
+    }
+
+    struct Captured {
+        var buffer: ImageBuffer
+        var sha256: String
+        var chunkDigests: [[UInt8]]
+    }
+
+    /// How many times a wal-index header that changed while the transaction began is tried again.
+    static let attempts = 8
+
+    /// Reads the database at `source`; `chunkSize` is the chunk size of the digests. `maxBytes` bounds the image.
+    static func capture(
+        source: String, wait: Double, chunkSize: Int64, maxBytes: Int64,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws(Failure) -> Captured {
+        guard 1.littleEndian == 1 else { throw Failure(fallback: true, message: "big-endian host") }
+        let deadline = Monotonic.now() + wait
+        var db: OpaquePointer?
+        let opened = sqlite3_open_v2(source, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        defer { sqlite3_close_v2(db) }
+        guard opened == SQLITE_OK, let db else {
+            throw Failure(message: "cannot open: \(SQLiteBackup.message(db, opened))")
+        }
+        sqlite3_busy_timeout(db, Int32(max(0, min(Double(Int32.max), wait * 1000))))
+        // quick_check reads every page: through mmap it costs about half of read() calls.
+        sqlite3_exec(db, "PRAGMA mmap_size=\(min(maxBytes, 1 << 40))", nil, nil, nil)
+
+        var snapshot: WALIndexHeader?
+        var isWAL = false
+        var began = false
+        defer { if began { sqlite3_exec(db, "ROLLBACK", nil, nil, nil) } }
+        for attempt in 0..<attempts {
+            let before = WALIndexHeader.read(shmPath: source + "-shm")
+            try begin(db, deadline: deadline)
+            began = true
+            guard let header = readDatabaseHeader(source) else {
+                throw Failure(fallback: true, message: "cannot read the database header")
+            }
+            isWAL = header[18] == 2 && header[19] == 2
+            guard isWAL else { break }
+            let after = WALIndexHeader.read(shmPath: source + "-shm")
+            if let after, before == after || (before == nil && after.maxFrame == 0) {
+                snapshot = after
+                break
+            }
+            sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+            began = false
+            if attempt == attempts - 1 {
+                throw Failure(fallback: true, message: "the WAL index kept changing while a read began")
+            }
+        }
+        if !isWAL, access(source + "-journal", F_OK) == 0 {
+            throw Failure(fallback: true, message: "a rollback journal is present")
+        }
+        let pageSize = try integer(db, "PRAGMA page_size")
+        let pageCount = try integer(db, "PRAGMA page_count")
+        guard pageSize >= 512, pageSize <= 65536, pageSize & (pageSize - 1) == 0, pageCount >= 1 else {
+            throw Failure(fallback: true, message: "unexpected page size or count")
+        }
+        let (size, overflow) = pageSize.multipliedReportingOverflow(by: pageCount)
+        guard !overflow, Int64(size) <= maxBytes else {
+            throw Failure(fallback: true, message: "the image would exceed \(maxBytes) bytes")
+        }
+        let buffer = ImageBuffer(count: size)
+        var covered = [Bool](repeating: false, count: pageCount)
+        try readMainFile(source, into: buffer, pageSize: pageSize, covered: &covered)
+        var overlay = WALOverlay()
+        if isWAL, let snapshot, snapshot.maxFrame > 0 {
+            do throws(WALOverlay.Failure) {
+                try overlay.apply(
+                    walPath: source + "-wal", index: snapshot, image: buffer, pageSize: pageSize,
+                    pageCount: pageCount, covered: &covered)
+            } catch {
+                throw Failure(fallback: true, message: error.message)
+            }
+        }
+        guard !covered.contains(false) else {
+            throw Failure(fallback: true, message: "a page is neither in the database file nor in the WAL")
+        }
+        // Nothing moved under the read: the same WAL (no reset) with the same salts.
+        if isWAL, let snapshot, snapshot.maxFrame > 0 {
+            guard overlay.headerUnchanged(walPath: source + "-wal"),
+                let now = WALIndexHeader.read(shmPath: source + "-shm"), now.salts == snapshot.salts
+            else { throw Failure(fallback: true, message: "the WAL was reset during the read") }
+        }
+
+        // The check runs on the connection (same snapshot) while the image is hashed on the other cores.
+        let check = QuickCheckThread(db: db)
+        check.start()
+        let digests = ImageDigests.compute(buffer, chunkSize: chunkSize, threads: max(1, threads - 1))
+        let problem = check.join()
+        if let problem { throw Failure(message: problem) }
+        return Captured(buffer: buffer, sha256: digests.whole, chunkDigests: digests.chunks)
+    }
+
+    /// Starts the read transaction (retrying BUSY/LOCKED until `deadline`).
+    private static func begin(_ db: OpaquePointer, deadline: Double) throws(Failure) {
+        do throws(SQLiteBackup.Failure) {
+            try SQLiteBackup.retrying(deadline: deadline) { () -> Int32 in
+                sqlite3_exec(db, "BEGIN DEFERRED", nil, nil, nil)
+            } failing: { code throws(SQLiteBackup.Failure) in
+                throw SQLiteBackup.Failure(
+                    busy: SQLiteBackup.isBusy(code), message: "cannot begin a read: \(SQLiteBackup.message(db, code))")
+            }
+            try SQLiteBackup.retrying(deadline: deadline) { () -> Int32 in
+                sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+            } failing: { code throws(SQLiteBackup.Failure) in
+                sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+                throw SQLiteBackup.Failure(
+                    busy: SQLiteBackup.isBusy(code),
+                    message: SQLiteBackup.isBusy(code)
+                        ? "still locked by another connection after the wait"
+                        : "cannot read: \(SQLiteBackup.message(db, code))")
+            }
+        } catch {
+            throw Failure(busy: error.busy, message: error.message)
+        }
+    }
+
+    private static func integer(_ db: OpaquePointer, _ sql: String) throws(Failure) -> Int {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw Failure(fallback: true, message: "cannot run \(sql)")
+        }
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW else { throw Failure(fallback: true, message: "cannot run \(sql)") }
+        return Int(sqlite3_column_int64(statement, 0))
+    }
+
+    private static func readDatabaseHeader(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 100)
+        let n = bytes.withUnsafeMutableBytes { WALOverlay.readFully(fd, $0.baseAddress!, 100, offset: 0) }
+        return n == 100 ? bytes : nil
+    }
+
+    /// Reads the main file into `buffer` (as far as both go) and marks the whole pages read.
+    private static func readMainFile(_ path: String, into buffer: ImageBuffer, pageSize: Int, covered: inout [Bool])
+        throws(Failure)
+    {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw Failure(message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let n = WALOverlay.readFully(fd, buffer.bytes.baseAddress!, buffer.count, offset: 0)
+        guard n >= 0 else { throw Failure(message: "cannot read: \(String(cString: strerror(errno)))") }
+        for page in 0..<min(covered.count, n / pageSize) { covered[page] = true }
+    }
+}
+
+/// `PRAGMA quick_check` on its own thread; ``join()`` gives the problem found, or `nil` for "ok".
+private final class QuickCheckThread: @unchecked Sendable {
+    private let db: OpaquePointer
+    private let done = DispatchSemaphore(value: 0)
+    private var problem: String?
+
+    init(db: OpaquePointer) { self.db = db }
+
+    func start() {
+        let thread = Thread { [self] in
+            do throws(SQLiteBackup.Failure) {
+                try SQLiteBackup.quickCheck(db, what: "the database")
+            } catch {
+                problem = error.message
+            }
+            done.signal()
+        }
+        thread.name = "storage-cache quick_check"
+        thread.start()
+    }
+
+    func join() -> String? {
+        done.wait()
+        return problem
+    }
+}
