@@ -36,9 +36,10 @@ enum SQLiteImage {
     static let attempts = 8
 
     /// Reads the database at `source`; `chunkSize` is the chunk size of the digests. `maxBytes` bounds the image.
+    /// `afterRead` runs between the read and the checks that nothing moved under it (tests change files there).
     static func capture(
         source: String, wait: Double, chunkSize: Int64, maxBytes: Int64,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, afterRead: (() -> Void)? = nil
     ) throws(Failure) -> Captured {
         guard 1.littleEndian == 1 else { throw Failure(fallback: true, message: "big-endian host") }
         let deadline = Monotonic.now() + wait
@@ -104,10 +105,11 @@ enum SQLiteImage {
         guard !covered.contains(false) else {
             throw Failure(fallback: true, message: "a page is neither in the database file nor in the WAL")
         }
+        afterRead?()
         // Nothing moved under the read: the same WAL (no reset) with the same salts.
         if isWAL, let snapshot, snapshot.maxFrame > 0 {
             guard overlay.headerUnchanged(walPath: source + "-wal"),
-                let now = WALIndexHeader.read(shmPath: source + "-shm"), now.salts == snapshot.salts
+                let now = WALIndexHeader.read(shmPath: source + "-shm"), now.saltBytes == snapshot.saltBytes
             else { throw Failure(fallback: true, message: "the WAL was reset during the read") }
         }
 

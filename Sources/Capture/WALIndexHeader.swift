@@ -17,8 +17,8 @@ struct WALIndexHeader: Equatable, Sendable {
     var pageCount: UInt32 { word(20) }
     /// The cumulative checksum of frame `maxFrame`.
     var frameChecksum: (UInt32, UInt32) { (word(24), word(28)) }
-    /// The salts copied from the WAL header.
-    var salts: (UInt32, UInt32) { (word(32), word(36)) }
+    /// The salts, as SQLite copies them from the WAL header: its bytes 16…23, unchanged.
+    var saltBytes: ArraySlice<UInt8> { raw[32..<40] }
     /// The page size (65536 is stored as 1).
     var pageSize: Int {
         let stored = Int(raw[14]) | Int(raw[15]) << 8

@@ -39,7 +39,9 @@ struct WALOverlay {
         guard walPageSize == pageSize, index.pageSize == pageSize else {
             throw Failure(message: "the WAL's page size differs from the database's")
         }
-        guard (salt1, salt2) == index.salts else { throw Failure(message: "the WAL's salts differ from the index") }
+        guard header[16..<24] == index.saltBytes else {
+            throw Failure(message: "the WAL's salts differ from the index")
+        }
         var sums = WALChecksum.sum(header[0..<24], bigEndian: bigEndian, seed: (0, 0))
         guard sums == (sum1, sum2) else { throw Failure(message: "the WAL header's checksum does not match") }
 

@@ -1,0 +1,57 @@
+import Capture
+import Foundation
+import S3
+import StorageCache
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `SyncEngine.push(from:)` with databases read into memory (chunked ones never touch the staging tree) while a
+/// writer commits: every pushed generation pulls back as one committed state, never older than the one before.
+@Suite(.enabled(if: S3TestEnvironment.shouldRun), .serialized)
+struct SyncImageCaptureTests {
+    @Test func pushesUnderALiveWriterPullBackAsCommittedStates() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("image-capture", client: client) { bucket in
+            try await S3TestEnvironment.withTemporaryDirectory { dir in
+                let source = dir + "/opencode"
+                let writer = try SyncCaptureTests.makeLiveDirectory(source)
+                defer {
+                    kill(writer.processIdentifier, SIGKILL)
+                    writer.waitUntilExit()
+                }
+                var options = try SyncCaptureTests.settings(bucket: bucket, state: dir + "/state")
+                options.chunkThreshold = 256 << 10  // the 2 MB database is chunked, so captured into memory
+                let engine = SyncEngine(
+                    client: client,
+                    location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
+                    options: options, logger: S3TestEnvironment.logger)
+                var last = 0
+                for round in 0..<5 {
+                    let before = try SyncCaptureTests.probe(source + "/opencode.db").rows.first ?? 0
+                    let pushed = try await engine.push(from: source)
+                    #expect(pushed.committed, "round \(round): \(pushed.warnings)")
+                    let manifest = try #require(try await engine.readManifest()).manifest
+                    #expect(manifest.entriesByPath["opencode.db"]?.chunks != nil, "round \(round)")
+
+                    let restored = dir + "/restored-\(round)"
+                    _ = try await engine.pull(into: restored)
+                    let probe = try SyncCaptureTests.probe(restored + "/opencode.db")
+                    #expect(probe.integrity == "ok", "round \(round)")
+                    #expect(probe.rows.count == 3, "round \(round)")
+                    guard probe.rows.count == 3 else { continue }
+                    #expect(probe.rows[1] == 1 && probe.rows[2] == probe.rows[0], "round \(round): \(probe.rows)")
+                    #expect(probe.rows[0] >= before, "round \(round): \(probe.rows[0]) rows, \(before) before")
+                    #expect(probe.rows[0] >= last, "round \(round): older than the previous push")
+                    last = probe.rows[0]
+                }
+                #expect(writer.isRunning)
+                // The in-memory capture writes no database copy: nothing is left beside the source or in the state.
+                let beside = try FileManager.default.contentsOfDirectory(atPath: dir)
+                #expect(!beside.contains { $0.contains(".sc-capture-") }, "\(beside)")
+            }
+        }
+    }
+}
