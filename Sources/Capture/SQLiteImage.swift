@@ -30,6 +30,10 @@ enum SQLiteImage {
         var buffer: ImageBuffer
         var sha256: String
         var chunkDigests: [[UInt8]]
+        /// Seconds spent reading the image, and then hashing it and checking it (side by side).
+        var readSeconds: Double = 0
+        var hashSeconds: Double = 0
+        var checkSeconds: Double = 0
     }
 
     /// How many times a wal-index header that changed while the transaction began is tried again.
@@ -89,11 +93,40 @@ enum SQLiteImage {
         guard !overflow, Int64(size) <= maxBytes else {
             throw Failure(fallback: true, message: "the image would exceed \(maxBytes) bytes")
         }
-        let buffer = ImageBuffer(count: size)
+        // The check runs on the connection (the same snapshot) from now on, while the image is read and hashed
+        // on the other cores; it is always joined before the connection closes.
+        let readStarted = Monotonic.now()
+        let check = QuickCheckThread(db: db)
+        check.start()
+        let image: (buffer: ImageBuffer, hashStarted: Double)
+        do throws(Failure) {
+            image = try readImage(
+                source, snapshot: isWAL ? snapshot : nil, pageSize: pageSize, pageCount: pageCount,
+                afterRead: afterRead)
+        } catch {
+            _ = check.join()
+            throw error
+        }
+        let digests = ImageDigests.compute(image.buffer, chunkSize: chunkSize, threads: max(1, threads - 1))
+        let hashed = Monotonic.now()
+        let (problem, checked) = check.join()
+        if let problem { throw Failure(message: problem) }
+        return Captured(
+            buffer: image.buffer, sha256: digests.whole, chunkDigests: digests.chunks,
+            readSeconds: image.hashStarted - readStarted, hashSeconds: hashed - image.hashStarted,
+            checkSeconds: checked - readStarted)
+    }
+
+    /// The snapshot's image: the main file, then (WAL mode) frames `1...snapshot.maxFrame` over it; checks that
+    /// every page is covered and that the WAL was not reset meanwhile. Returns it and when the read ended.
+    private static func readImage(
+        _ source: String, snapshot: WALIndexHeader?, pageSize: Int, pageCount: Int, afterRead: (() -> Void)?
+    ) throws(Failure) -> (buffer: ImageBuffer, hashStarted: Double) {
+        let buffer = ImageBuffer(count: pageSize * pageCount)
         var covered = [Bool](repeating: false, count: pageCount)
         try readMainFile(source, into: buffer, pageSize: pageSize, covered: &covered)
         var overlay = WALOverlay()
-        if isWAL, let snapshot, snapshot.maxFrame > 0 {
+        if let snapshot, snapshot.maxFrame > 0 {
             do throws(WALOverlay.Failure) {
                 try overlay.apply(
                     walPath: source + "-wal", index: snapshot, image: buffer, pageSize: pageSize,
@@ -107,19 +140,12 @@ enum SQLiteImage {
         }
         afterRead?()
         // Nothing moved under the read: the same WAL (no reset) with the same salts.
-        if isWAL, let snapshot, snapshot.maxFrame > 0 {
+        if let snapshot, snapshot.maxFrame > 0 {
             guard overlay.headerUnchanged(walPath: source + "-wal"),
                 let now = WALIndexHeader.read(shmPath: source + "-shm"), now.saltBytes == snapshot.saltBytes
             else { throw Failure(fallback: true, message: "the WAL was reset during the read") }
         }
-
-        // The check runs on the connection (same snapshot) while the image is hashed on the other cores.
-        let check = QuickCheckThread(db: db)
-        check.start()
-        let digests = ImageDigests.compute(buffer, chunkSize: chunkSize, threads: max(1, threads - 1))
-        let problem = check.join()
-        if let problem { throw Failure(message: problem) }
-        return Captured(buffer: buffer, sha256: digests.whole, chunkDigests: digests.chunks)
+        return (buffer, Monotonic.now())
     }
 
     /// Starts the read transaction (retrying BUSY/LOCKED until `deadline`).
@@ -178,11 +204,12 @@ enum SQLiteImage {
     }
 }
 
-/// `PRAGMA quick_check` on its own thread; ``join()`` gives the problem found, or `nil` for "ok".
+/// `PRAGMA quick_check` on its own thread.
 private final class QuickCheckThread: @unchecked Sendable {
     private let db: OpaquePointer
     private let done = DispatchSemaphore(value: 0)
     private var problem: String?
+    private var finished = 0.0
 
     init(db: OpaquePointer) { self.db = db }
 
@@ -193,14 +220,16 @@ private final class QuickCheckThread: @unchecked Sendable {
             } catch {
                 problem = error.message
             }
+            finished = Monotonic.now()
             done.signal()
         }
         thread.name = "storage-cache quick_check"
         thread.start()
     }
 
-    func join() -> String? {
+    /// Waits for the check; returns its problem (`nil`: ok) and when it finished.
+    func join() -> (problem: String?, finished: Double) {
         done.wait()
-        return problem
+        return (problem, finished)
     }
 }

@@ -274,6 +274,9 @@ struct CaptureRun {
             return .failed(error.busy ? lockedReason : error.message)
         }
         let mode = info.st_mode
+        logger.debug(
+            "database \(path): image read in \(milliseconds(captured.readSeconds)) ms, then hashed in \(milliseconds(captured.hashSeconds)) ms; checked in \(milliseconds(captured.checkSeconds)) ms from the start of the read"
+        )
         if captured.buffer.count >= Int(clamping: options.imageMinimumSize) {
             images.append(
                 DatabaseImage(
@@ -340,6 +343,8 @@ struct CaptureRun {
             warnings.append("cannot keep the last good copy of \(path): \(error.message)")
         }
     }
+
+    private func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
 
     private func formatted(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)

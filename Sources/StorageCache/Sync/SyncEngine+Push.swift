@@ -130,9 +130,10 @@ extension SyncEngine {
             tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
         lap("layout and uploads")
         var manifest = written.manifest
-        let committedFirst = try await commit(manifest, over: remote)
+        // The manifest is encoded once: the commit's bytes are also its history copy and its count.
+        var committedBytes = try await commit(manifest, over: remote)
         lap("commit")
-        if !committedFirst {
+        if committedBytes == nil {
             // Another push committed first: lay the tree out again on top of its manifest and try once more.
             warnings.append("another push committed first; re-planned against its manifest and retried")
             remote = try await readManifest()
@@ -152,7 +153,8 @@ extension SyncEngine {
                 tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
             written = written.adding(retry)
             manifest = retry.manifest
-            guard try await commit(manifest, over: remote) else {
+            committedBytes = try await commit(manifest, over: remote)
+            guard committedBytes != nil else {
                 throw SyncError(
                     .conflict,
                     "s3://\(location.bucket)/\(location.manifestKey) changed twice while pushing; "
@@ -174,7 +176,8 @@ extension SyncEngine {
                 warnings.append("wrote back \(restored) objects the concurrent push had deleted")
             }
         }
-        let manifestBytes = Int64((try? manifest.encoded())?.count ?? 0)
+        let encoded = committedBytes ?? []
+        let manifestBytes = Int64(encoded.count)
         written.objects += 1
         written.bytes += manifestBytes
         // The manifest copy and the deletes (with garbage collection) are independent: both run at once. The
@@ -182,7 +185,7 @@ extension SyncEngine {
         let committed = manifest
         async let history: (kept: Bool, warnings: [String]) = {
             var historyWarnings: [String] = []
-            let kept = await self.writeHistory(committed, warnings: &historyWarnings)
+            let kept = await self.writeHistory(committed, encoded: encoded, warnings: &historyWarnings)
             return (kept, historyWarnings)
         }()
         var deleteWarnings: [String] = []
@@ -301,8 +304,9 @@ extension SyncEngine {
 
     /// Keeps a copy of a committed manifest at `manifests/<generation>.json` (garbage collection reads the kept
     /// generations from there). A failure is a warning.
-    func writeHistory(_ manifest: Manifest, warnings: inout [String]) async -> Bool {
-        guard let bytes = try? manifest.encoded() else { return false }
+    /// `encoded`: the bytes the commit wrote.
+    func writeHistory(_ manifest: Manifest, encoded bytes: [UInt8], warnings: inout [String]) async -> Bool {
+        guard !bytes.isEmpty else { return false }
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil
@@ -403,8 +407,9 @@ extension SyncEngine {
         return gone.count
     }
 
-    /// Commits `manifest` if the current one is still `previous`. Returns `false` when another push won.
-    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> Bool {
+    /// Commits `manifest` if the current one is still `previous`. Returns the bytes written, `nil` when another
+    /// push won.
+    func commit(_ manifest: Manifest, over previous: RemoteManifest?) async throws(SyncError) -> [UInt8]? {
         try await options.commitGuard?.checkBeforeCommit()
         let bytes: [UInt8]
         do { bytes = try manifest.encoded() } catch { throw SyncError(.io, "cannot encode the manifest: \(error)") }
@@ -416,14 +421,14 @@ extension SyncEngine {
         do {
             try await client.putObject(
                 bucket: location.bucket, key: location.manifestKey, body: .bytes(bytes), options: put)
-            return true
+            return bytes
         } catch {
             guard error.code == .preconditionFailed || error.status == 409 else {
                 throw SyncError(s3: error, doing: "committing s3://\(location.bucket)/\(location.manifestKey)")
             }
             // A retried conditional write may have succeeded the first time: compare before calling it a conflict.
-            if let current = try await readManifest(), current.bytes == bytes { return true }
-            return false
+            if let current = try await readManifest(), current.bytes == bytes { return bytes }
+            return nil
         }
     }
 
@@ -445,18 +450,22 @@ extension SyncEngine {
         let oldestKept = committed.generation - (Self.keptGenerations - 1)
         var kept = [committed]
         if let previous { kept.append(previous.manifest) }
+        let bucket = location.bucket
+        let client = self.client
+        @Sendable func list(_ prefix: String) async -> [String] {
+            (try? await client.listObjects(bucket: bucket, prefix: prefix))?.objects.map(\.key) ?? []
+        }
+        // The three listings run while the older kept generations are read.
+        async let snapshotKeys = list(location.root + "/snapshot-")
+        async let packKeys = list(location.packsPrefix)
+        async let historyKeys = list(location.historyPrefix)
         for generation in max(1, oldestKept)..<committed.generation
         where !kept.contains(where: { $0.generation == generation }) {
             if let manifest = await readHistory(generation: generation) { kept.append(manifest) }
         }
-        let bucket = location.bucket
-        let client = self.client
-        func list(_ prefix: String) async -> [String] {
-            (try? await client.listObjects(bucket: bucket, prefix: prefix))?.objects.map(\.key) ?? []
-        }
-        let snapshots = await list(location.root + "/snapshot-")
-        let packs = await list(location.packsPrefix)
-        let history = await list(location.historyPrefix)
+        let snapshots = await snapshotKeys
+        let packs = await packKeys
+        let history = await historyKeys
         // Read the manifest last, right before deleting, to keep the window for a concurrent commit small.
         if let current = try? await readManifest(), current.manifest.generation != committed.generation {
             let named = Set(current.manifest.files.map(\.path))
