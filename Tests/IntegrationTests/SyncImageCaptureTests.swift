@@ -55,3 +55,59 @@ struct SyncImageCaptureTests {
         }
     }
 }
+
+extension SyncImageCaptureTests {
+    /// A database held under an exclusive lock cannot be captured: the push keeps the stored generation's entry
+    /// (its last good state in S3) instead of deleting it.
+    @Test func aLockedDatabaseKeepsItsStoredEntry() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("image-locked", client: client) { bucket in
+            try await S3TestEnvironment.withTemporaryDirectory { dir in
+                let source = dir + "/opencode"
+                let writer = try SyncCaptureTests.makeLiveDirectory(source)
+                var options = try SyncCaptureTests.settings(bucket: bucket, state: dir + "/state")
+                options.chunkThreshold = 256 << 10
+                let engine = SyncEngine(
+                    client: client,
+                    location: try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo"),
+                    options: options, logger: S3TestEnvironment.logger)
+                _ = try await engine.push(from: source)
+                kill(writer.processIdentifier, SIGKILL)
+                writer.waitUntilExit()
+                let stored = try #require(try await engine.readManifest()).manifest.entriesByPath["opencode.db"]
+
+                let locker = Process()
+                locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                let ready = Pipe()
+                locker.standardOutput = ready
+                locker.arguments = [
+                    "python3", "-c",
+                    """
+                    import sqlite3, sys, time
+                    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+                    db.execute("PRAGMA locking_mode=EXCLUSIVE")
+                    db.execute("BEGIN EXCLUSIVE")
+                    db.execute("INSERT INTO probe(v) VALUES (randomblob(10))")
+                    print("locked", flush=True)
+                    time.sleep(60)
+                    """, source + "/opencode.db",
+                ]
+                try locker.run()
+                defer {
+                    kill(locker.processIdentifier, SIGKILL)
+                    locker.waitUntilExit()
+                }
+                _ = ready.fileHandleForReading.availableData
+                try Data("new".utf8).write(to: URL(fileURLWithPath: source + "/note.txt"))
+                let pushed = try await engine.push(from: source)
+                #expect(pushed.warnings.contains { $0.contains("opencode.db") && $0.contains("skipped") })
+                let manifest = try #require(try await engine.readManifest()).manifest
+                #expect(manifest.entriesByPath["note.txt"] != nil, "the rest of the tree was pushed")
+                #expect(manifest.entriesByPath["opencode.db"] == stored, "the stored entry is kept as it was")
+                let restored = dir + "/restored"
+                _ = try await engine.pull(into: restored)
+                #expect(try SyncCaptureTests.probe(restored + "/opencode.db").integrity == "ok")
+            }
+        }
+    }
+}
