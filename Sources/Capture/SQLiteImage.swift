@@ -47,36 +47,36 @@ enum SQLiteImage {
     ) throws(Failure) -> Captured {
         guard 1.littleEndian == 1 else { throw Failure(fallback: true, message: "big-endian host") }
         let deadline = Monotonic.now() + wait
-        var db: OpaquePointer?
-        let opened = sqlite3_open_v2(source, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
-        defer { sqlite3_close_v2(db) }
-        guard opened == SQLITE_OK, let db else {
-            throw Failure(message: "cannot open: \(SQLiteBackup.message(db, opened))")
+        var handle: OpaquePointer?
+        let opened = sqlite3_open_v2(source, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard opened == SQLITE_OK, let handle else {
+            let message = SQLiteBackup.message(handle, opened)
+            sqlite3_close_v2(handle)
+            throw Failure(message: "cannot open: \(message)")
         }
+        let connection = ReadConnection(db: handle)
+        let db = connection.db
         sqlite3_busy_timeout(db, Int32(max(0, min(Double(Int32.max), wait * 1000))))
         // quick_check reads every page: through mmap it costs about half of read() calls.
         sqlite3_exec(db, "PRAGMA mmap_size=\(min(maxBytes, 1 << 40))", nil, nil, nil)
 
         var snapshot: WALIndexHeader?
         var isWAL = false
-        var began = false
-        defer { if began { sqlite3_exec(db, "ROLLBACK", nil, nil, nil) } }
         for attempt in 0..<attempts {
-            let before = WALIndexHeader.read(shmPath: source + "-shm")
+            let before = WALIndexHeader.read(connection.files.descriptor(source + "-shm"))
             try begin(db, deadline: deadline)
-            began = true
-            guard let header = readDatabaseHeader(source) else {
+            connection.inTransaction = true
+            guard let header = readDatabaseHeader(connection.files.descriptor(source)) else {
                 throw Failure(fallback: true, message: "cannot read the database header")
             }
             isWAL = header[18] == 2 && header[19] == 2
             guard isWAL else { break }
-            let after = WALIndexHeader.read(shmPath: source + "-shm")
+            let after = WALIndexHeader.read(connection.files.descriptor(source + "-shm"))
             if let after, before == after || (before == nil && after.maxFrame == 0) {
                 snapshot = after
                 break
             }
-            sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
-            began = false
+            connection.rollback()
             if attempt == attempts - 1 {
                 throw Failure(fallback: true, message: "the WAL index kept changing while a read began")
             }
@@ -102,7 +102,7 @@ enum SQLiteImage {
         do throws(Failure) {
             image = try readImage(
                 source, snapshot: isWAL ? snapshot : nil, pageSize: pageSize, pageCount: pageCount,
-                afterRead: afterRead)
+                connection: connection, mapped: isWAL, afterRead: afterRead)
         } catch {
             _ = check.join()
             throw error
@@ -119,17 +119,35 @@ enum SQLiteImage {
 
     /// The snapshot's image: the main file, then (WAL mode) frames `1...snapshot.maxFrame` over it; checks that
     /// every page is covered and that the WAL was not reset meanwhile. Returns it and when the read ended.
+    ///
+    /// With `connection` (WAL mode) and a main file at least as long as the image, the image is a private mapping
+    /// of the file holding the read transaction: nothing is copied but the WAL's pages. While that transaction
+    /// lasts, a checkpoint only copies frames up to the snapshot into the file, i.e. pages the overlay already
+    /// replaced (copy-on-write); the other pages of the file stay as they are, and it cannot shrink. A rollback-mode
+    /// database (writers wait for the transaction) is read into anonymous memory instead.
     private static func readImage(
-        _ source: String, snapshot: WALIndexHeader?, pageSize: Int, pageCount: Int, afterRead: (() -> Void)?
+        _ source: String, snapshot: WALIndexHeader?, pageSize: Int, pageCount: Int, connection: ReadConnection,
+        mapped: Bool, afterRead: (() -> Void)?
     ) throws(Failure) -> (buffer: ImageBuffer, hashStarted: Double) {
-        let buffer = ImageBuffer(count: pageSize * pageCount)
+        let size = pageSize * pageCount
         var covered = [Bool](repeating: false, count: pageCount)
-        try readMainFile(source, into: buffer, pageSize: pageSize, covered: &covered)
+        let buffer: ImageBuffer
+        let files = connection.files
+        guard let main = files.descriptor(source) else {
+            throw Failure(message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        if mapped, let image = mapMainFile(main, size: size, hold: connection) {
+            buffer = image
+            for page in 0..<pageCount { covered[page] = true }
+        } else {
+            buffer = ImageBuffer(count: size)
+            try readMainFile(main, into: buffer, pageSize: pageSize, covered: &covered)
+        }
         var overlay = WALOverlay()
         if let snapshot, snapshot.maxFrame > 0 {
             do throws(WALOverlay.Failure) {
                 try overlay.apply(
-                    walPath: source + "-wal", index: snapshot, image: buffer, pageSize: pageSize,
+                    wal: files.descriptor(source + "-wal"), index: snapshot, image: buffer, pageSize: pageSize,
                     pageCount: pageCount, covered: &covered)
             } catch {
                 throw Failure(fallback: true, message: error.message)
@@ -141,8 +159,8 @@ enum SQLiteImage {
         afterRead?()
         // Nothing moved under the read: the same WAL (no reset) with the same salts.
         if let snapshot, snapshot.maxFrame > 0 {
-            guard overlay.headerUnchanged(walPath: source + "-wal"),
-                let now = WALIndexHeader.read(shmPath: source + "-shm"), now.saltBytes == snapshot.saltBytes
+            guard overlay.headerUnchanged(wal: files.descriptor(source + "-wal")),
+                let now = WALIndexHeader.read(files.descriptor(source + "-shm")), now.saltBytes == snapshot.saltBytes
             else { throw Failure(fallback: true, message: "the WAL was reset during the read") }
         }
         return (buffer, Monotonic.now())
@@ -182,22 +200,24 @@ enum SQLiteImage {
         return Int(sqlite3_column_int64(statement, 0))
     }
 
-    private static func readDatabaseHeader(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+    private static func readDatabaseHeader(_ fd: Int32?) -> [UInt8]? {
+        guard let fd else { return nil }
         var bytes = [UInt8](repeating: 0, count: 100)
         let n = bytes.withUnsafeMutableBytes { WALOverlay.readFully(fd, $0.baseAddress!, 100, offset: 0) }
         return n == 100 ? bytes : nil
     }
 
+    /// A private mapping of the first `size` bytes of the main file, when it is that long.
+    private static func mapMainFile(_ fd: Int32, size: Int, hold: ReadConnection) -> ImageBuffer? {
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int(info.st_size) >= size else { return nil }
+        return ImageBuffer(mapping: fd, count: size, hold: hold)
+    }
+
     /// Reads the main file into `buffer` (as far as both go) and marks the whole pages read.
-    private static func readMainFile(_ path: String, into buffer: ImageBuffer, pageSize: Int, covered: inout [Bool])
+    private static func readMainFile(_ fd: Int32, into buffer: ImageBuffer, pageSize: Int, covered: inout [Bool])
         throws(Failure)
     {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw Failure(message: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
         let n = WALOverlay.readFully(fd, buffer.bytes.baseAddress!, buffer.count, offset: 0)
         guard n >= 0 else { throw Failure(message: "cannot read: \(String(cString: strerror(errno)))") }
         for page in 0..<min(covered.count, n / pageSize) { covered[page] = true }

@@ -29,12 +29,10 @@ struct WALIndexHeader: Equatable, Sendable {
         raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
     }
 
-    /// Reads the header of `shmPath`; `nil` when the file is missing, short, not initialised, or its two copies
-    /// disagree (a writer was changing it) or fail their checksum.
-    static func read(shmPath: String) -> WALIndexHeader? {
-        let fd = open(shmPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+    /// Reads the header of the `-shm` file `fd` (`nil`: none); `nil` when it is short, not initialised, or its
+    /// two copies disagree (a writer was changing it) or fail their checksum.
+    static func read(_ fd: Int32?) -> WALIndexHeader? {
+        guard let fd else { return nil }
         var bytes = [UInt8](repeating: 0, count: 96)
         let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 96, 0) }
         guard n == 96, Array(bytes[0..<48]) == Array(bytes[48..<96]) else { return nil }

@@ -15,15 +15,13 @@ struct WALOverlay {
     /// The WAL header's 32 bytes.
     var walHeader: [UInt8] = []
 
-    /// Overlays frames `1...index.maxFrame` of `walPath` on `image` (`pageCount` pages of `pageSize`); marks the
-    /// pages it wrote in `covered`.
+    /// Overlays frames `1...index.maxFrame` of the `-wal` file `fd` on `image` (`pageCount` pages of
+    /// `pageSize`); marks the pages it wrote in `covered`.
     mutating func apply(
-        walPath: String, index: WALIndexHeader, image: ImageBuffer, pageSize: Int, pageCount: Int,
+        wal fd: Int32?, index: WALIndexHeader, image: ImageBuffer, pageSize: Int, pageCount: Int,
         covered: inout [Bool]
     ) throws(Failure) {
-        let fd = open(walPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw Failure(message: "cannot open the WAL: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        guard let fd else { throw Failure(message: "cannot open the WAL: \(String(cString: strerror(errno)))") }
         walHeader = try Self.readHeader(fd)
         let header = walHeader
         func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
@@ -88,10 +86,8 @@ struct WALOverlay {
     }
 
     /// Whether the WAL header is still the one ``apply`` read (no reset meanwhile).
-    func headerUnchanged(walPath: String) -> Bool {
-        let fd = open(walPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+    func headerUnchanged(wal fd: Int32?) -> Bool {
+        guard let fd else { return false }
         return (try? Self.readHeader(fd)) == walHeader
     }
 

@@ -105,6 +105,65 @@ struct ImageCaptureTests {
         #expect(Digest.sha256Hex(read) == image.sha256)
     }
 
+    /// Rewrites `argv[2]` rows and inserts as many, then checkpoints in mode `argv[3]`.
+    static let writeAndCheckpoint = """
+        import sqlite3, sys
+        db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        for i in range(int(sys.argv[2])):
+            db.execute("UPDATE t SET payload = randomblob(2000) WHERE id = ?", (i * 3 + 1,))
+            db.execute("INSERT INTO t(payload) VALUES (randomblob(2000))")
+        db.execute("PRAGMA wal_checkpoint(" + sys.argv[3] + ")")
+        """
+
+    /// The image stays what it was captured as while writers commit and checkpoint, its transaction holding.
+    static func checkStable(_ captured: SQLiteImage.Captured, database: String, scratch: ScratchDirectory) throws {
+        // The read transaction still holds: a checkpoint cannot go past the image's snapshot.
+        try Python.run(
+            """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0.2)
+            busy, frames, done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            sys.exit(0 if busy == 1 and frames > 0 else 1)
+            """, [database])
+        // Writers go on and checkpoint as far as they may (PASSIVE: up to the image's snapshot).
+        try Python.run(Self.writeAndCheckpoint, [database, "300", "PASSIVE"])
+        #expect(Digest.sha256Hex(captured.buffer.all) == captured.sha256, "the image did not move under the writers")
+        let copy = scratch.sub("copy.db")
+        try CaptureFiles.writeFile(captured.buffer.all, to: copy, mode: 0o600)
+        #expect(SQLiteProbe.integrity(copy) == ["ok"])
+        #expect(SQLiteProbe.rows(copy).count == 1050)
+    }
+
+    @Test func aMappedImageStaysAsCapturedWhileWritersCheckpoint() throws {
+        let scratch = try ScratchDirectory()
+        let source = scratch.sub("data")
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        let database = source + "/opencode.db"
+        try Python.makeDatabase(database, rows: 1000)
+        let writeAndCheckpoint = Self.writeAndCheckpoint
+        try Python.run(writeAndCheckpoint, [database, "50", "TRUNCATE"])
+        try Python.run(
+            """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            for i in range(30):
+                db.execute("UPDATE t SET payload = randomblob(1000) WHERE id = ?", (i * 5 + 2,))
+            import os; os._exit(0)
+            """, [database])
+        // The capture sees 1050 rows, with 30 updates only in the WAL; then writers rewrite pages and checkpoint.
+        var image: SQLiteImage.Captured? = try SQLiteImage.capture(
+            source: database, wait: 5, chunkSize: Self.chunk, maxBytes: 1 << 30)
+        try Self.checkStable(try #require(image), database: database, scratch: scratch)
+        // Once the image goes, its read transaction goes with it: a checkpoint then empties the WAL.
+        image = nil
+        try Python.run(writeAndCheckpoint, [database, "1", "TRUNCATE"])
+        let wal = (try? FileManager.default.attributesOfItem(atPath: database + "-wal")[.size] as? Int) ?? -1
+        #expect(wal <= 0, "the WAL was emptied (or removed with the last connection) once the image went")
+        #expect(SQLiteProbe.rows(database).count == 1351)
+    }
+
     @Test func uncommittedAndGarbageTrailingFramesAreLeftOut() throws {
         let scratch = try ScratchDirectory()
         let source = scratch.sub("data")
