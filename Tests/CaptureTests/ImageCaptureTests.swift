@@ -281,10 +281,7 @@ struct ImageCaptureTests {
         let database = source + "/opencode.db"
         try Python.makeDatabase(database, rows: 200, journalMode: "DELETE")
         TreeCapture.capture(source: source, stateDirectory: state).remove()
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: database))
-        try handle.seek(toOffset: 4096 * 3)
-        try handle.write(contentsOf: Data(repeating: 0x5a, count: 4096 * 4))
-        try handle.close()
+        try SQLiteProbe.damage(database)
 
         let captured = try TreeCapture.capture(source: source, options: Self.options(state: state), logger: testLogger)
         defer { captured.remove() }
