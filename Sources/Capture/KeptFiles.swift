@@ -27,6 +27,12 @@ final class KeptFiles: @unchecked Sendable {
         return fd
     }
 
+    /// Whether the descriptor kept for `path` (if any) still names the file at `path`; `true` when none is kept.
+    func isCurrent(_ path: String) -> Bool {
+        guard let fd = current[path] else { return true }
+        return Self.names(fd, path)
+    }
+
     /// Whether `fd` is the file at `path` (same device and inode, still linked).
     private static func names(_ fd: Int32, _ path: String) -> Bool {
         var held = stat()

@@ -111,6 +111,11 @@ enum SQLiteImage {
         let hashed = Monotonic.now()
         let (problem, checked) = check.join()
         if let problem { throw Failure(message: problem) }
+        // The files read are still the database's (a -wal/-shm removed and made again would mean the locks that
+        // kept the snapshot were lost meanwhile).
+        guard [source, source + "-wal", source + "-shm"].allSatisfy(connection.files.isCurrent) else {
+            throw Failure(fallback: true, message: "the database's files were replaced during the read")
+        }
         return Captured(
             buffer: image.buffer, sha256: digests.whole, chunkDigests: digests.chunks,
             readSeconds: image.hashStarted - readStarted, hashSeconds: hashed - image.hashStarted,

@@ -18,7 +18,8 @@ extension SyncEngine {
         // online backup copy), never from the live file.
         let clock = ContinuousClock()
         let started = clock.now
-        let captured = try await Self.capture(directory, options: options, logger: logger, inMemory: true)
+        let captured = try await Self.capture(
+            directory, options: options, logger: logger, inMemory: options.captureInMemory)
         defer { captured.remove() }
         logger.debug(
             "push timing: capture \(Self.milliseconds(clock.now - started)) ms (\(captured.images.count) in memory)")
