@@ -11,7 +11,8 @@ public struct DatabaseImage: Sendable {
     public let path: String
     /// The image.
     public let buffer: ImageBuffer
-    /// SHA-256 of the whole image, lower-case hex.
+    /// The image's digest: SHA-256 of its chunk digests concatenated, lower-case hex (the manifest's
+    /// `chunk-sha256` file digest), not of its bytes.
     public let sha256: String
     /// The chunk size of ``chunkDigests``.
     public let chunkSize: Int64

@@ -1,21 +1,17 @@
 import Dispatch
 import Hashing
 
-/// The whole-image SHA-256 and the SHA-256 of every fixed-size chunk of an in-memory image, over every core:
-/// one thread runs the whole-image digest (it is sequential), the others take chunks in turn.
+/// The SHA-256 of every fixed-size chunk of an in-memory image, over `threads` threads taking chunks in turn, and
+/// the image's digest over them (SHA-256 of the concatenated chunk digests: one pass over the bytes, where a
+/// whole-image SHA-256 would be a second, sequential one).
 enum ImageDigests {
     static func compute(_ buffer: ImageBuffer, chunkSize: Int64, threads: Int) -> (whole: String, chunks: [[UInt8]]) {
         let size = buffer.count
         let chunk = Int(max(1, chunkSize))
         let count = size == 0 ? 0 : (size + chunk - 1) / chunk
         let chunks = DigestSlots(count: count)
-        let whole = DigestSlots(count: 1)
-        let workers = max(1, threads - 1)
-        DispatchQueue.concurrentPerform(iterations: workers + 1) { worker in
-            if worker == workers {
-                whole.set(0, Digest.sha256(buffer.all))
-                return
-            }
+        let workers = max(1, threads)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < count {
                 let offset = index * chunk
@@ -23,7 +19,10 @@ enum ImageDigests {
                 index += workers
             }
         }
-        return (Hex.encode(whole.values[0]), chunks.values)
+        let digests = chunks.values
+        var whole = SHA256Hasher()
+        for digest in digests { whole.update(digest) }
+        return (Hex.encode(whole.finalize()), digests)
     }
 
     /// One digest per index, each written by exactly one worker before `concurrentPerform` returns.

@@ -107,7 +107,7 @@ enum SQLiteImage {
             _ = check.join()
             throw error
         }
-        let digests = ImageDigests.compute(image.buffer, chunkSize: chunkSize, threads: max(1, threads - 1))
+        let digests = ImageDigests.compute(image.buffer, chunkSize: chunkSize, threads: threads)
         let hashed = Monotonic.now()
         let (problem, checked) = check.join()
         if let problem { throw Failure(message: problem) }

@@ -21,15 +21,20 @@ struct ImageCaptureTests {
         return options
     }
 
+    /// The chunk digests of `bytes` and the image digest over them (SHA-256 of the concatenated chunk digests).
+    static func digests(_ bytes: [UInt8]) -> (chunks: [[UInt8]], image: String) {
+        let chunks = stride(from: 0, to: bytes.count, by: Int(chunk)).map {
+            Digest.sha256(bytes[$0..<min(bytes.count, $0 + Int(chunk))])
+        }
+        return (chunks, Digest.sha256Hex(chunks.flatMap { $0 }))
+    }
+
     /// Writes `image` to `path` and checks its digests against its bytes.
     static func materialize(_ image: DatabaseImage, at path: String) throws {
         try image.write(to: path)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(Digest.sha256Hex(bytes) == image.sha256)
-        let chunks = stride(from: 0, to: bytes.count, by: Int(chunk)).map {
-            Digest.sha256(bytes[$0..<min(bytes.count, $0 + Int(chunk))])
-        }
-        #expect(chunks == image.chunkDigests)
+        #expect(digests(bytes).image == image.sha256)
+        #expect(digests(bytes).chunks == image.chunkDigests)
     }
 
     @Test func writerCommittingDuringCaptureGivesCommittedStates() throws {
@@ -102,7 +107,7 @@ struct ImageCaptureTests {
         let read = [UInt8](image.buffer.all)
         #expect(read.count == copied.count)
         #expect(Self.differences(read, copied).isEmpty, "differ at \(Self.differences(read, copied).prefix(8))")
-        #expect(Digest.sha256Hex(read) == image.sha256)
+        #expect(Self.digests(read).image == image.sha256)
     }
 
     /// Rewrites `argv[2]` rows and inserts as many, then checkpoints in mode `argv[3]`.
@@ -128,7 +133,9 @@ struct ImageCaptureTests {
             """, [database])
         // Writers go on and checkpoint as far as they may (PASSIVE: up to the image's snapshot).
         try Python.run(Self.writeAndCheckpoint, [database, "300", "PASSIVE"])
-        #expect(Digest.sha256Hex(captured.buffer.all) == captured.sha256, "the image did not move under the writers")
+        #expect(
+            Self.digests([UInt8](captured.buffer.all)).image == captured.sha256,
+            "the image did not move under the writers")
         let copy = scratch.sub("copy.db")
         try CaptureFiles.writeFile(captured.buffer.all, to: copy, mode: 0o600)
         #expect(SQLiteProbe.integrity(copy) == ["ok"])

@@ -34,7 +34,13 @@ struct SyncImageCaptureTests {
                     let pushed = try await engine.push(from: source)
                     #expect(pushed.committed, "round \(round): \(pushed.warnings)")
                     let manifest = try #require(try await engine.readManifest()).manifest
-                    #expect(manifest.entriesByPath["opencode.db"]?.chunks != nil, "round \(round)")
+                    let entry = try #require(manifest.entriesByPath["opencode.db"])
+                    let list = try #require(entry.chunks, "round \(round)")
+                    // The in-memory capture's digest is over the chunk digests (no second pass over the bytes).
+                    #expect(list.fileDigest == ChunkList.chunkDigestsKind)
+                    #expect(
+                        entry.sha256
+                            == ChunkList.digestOfChunks(try list.chunks(fileSize: entry.size).map(\.sha256)))
 
                     let restored = dir + "/restored-\(round)"
                     _ = try await engine.pull(into: restored)
@@ -107,6 +113,54 @@ extension SyncImageCaptureTests {
                 let restored = dir + "/restored"
                 _ = try await engine.pull(into: restored)
                 #expect(try SyncCaptureTests.probe(restored + "/opencode.db").integrity == "ok")
+            }
+        }
+    }
+}
+
+extension SyncImageCaptureTests {
+    /// Pushes from memory (digest over chunks) and by the backup API (whole-file digest) alternate on one prefix:
+    /// each pull gives the database intact, and a switch moves at most the first chunk again; a damaged pack fails
+    /// the pull.
+    @Test func digestKindsAlternateAndADamagedChunkFailsThePull() async throws {
+        let client = try S3TestEnvironment.makeClient()
+        try await S3TestEnvironment.withBucket("image-kinds", client: client) { bucket in
+            try await S3TestEnvironment.withTemporaryDirectory { dir in
+                let source = dir + "/opencode"
+                let writer = try SyncCaptureTests.makeLiveDirectory(source)
+                kill(writer.processIdentifier, SIGKILL)
+                writer.waitUntilExit()
+                var options = try SyncCaptureTests.settings(bucket: bucket, state: dir + "/state")
+                options.chunkThreshold = 256 << 10
+                let location = try SyncLocation(bucket: bucket, agentIdentity: .github, repo: "owner/repo")
+                let memory = SyncEngine(
+                    client: client, location: location, options: options, logger: S3TestEnvironment.logger)
+                let backup = memory.with { $0.captureInMemory = false }
+                var kinds: [String?] = []
+                for (round, engine) in [memory, backup, memory].enumerated() {
+                    let pushed = try await engine.push(from: source)
+                    // Only the first chunk differs: the backup API rewrites header fields of page 1.
+                    if round > 0 { #expect(pushed.packBytes <= 64 << 10, "round \(round): no other chunk moves") }
+                    let manifest = try #require(try await engine.readManifest()).manifest
+                    kinds.append(manifest.entriesByPath["opencode.db"]?.chunks?.fileDigest)
+                    let restored = dir + "/restored-\(round)"
+                    _ = try await engine.pull(into: restored)
+                    let probe = try SyncCaptureTests.probe(restored + "/opencode.db")
+                    #expect(probe.integrity == "ok", "round \(round)")
+                }
+                #expect(kinds == [ChunkList.chunkDigestsKind, nil, ChunkList.chunkDigestsKind])
+
+                let manifest = try #require(try await memory.readManifest()).manifest
+                let pack = try #require(manifest.packs?.keys.first)
+                let size = try #require(manifest.packs?[pack])
+                try await client.putObject(
+                    bucket: bucket, key: pack, body: .bytes(Array(repeating: 0x5a, count: Int(size))))
+                do {
+                    _ = try await memory.pull(into: dir + "/damaged")
+                    Issue.record("a pull from a damaged pack succeeded")
+                } catch let error as SyncError {
+                    #expect(error.code == .corrupted, "\(error)")
+                }
             }
         }
     }

@@ -152,7 +152,9 @@ struct GenerationLayout: Sendable {
                     chunks.append(ChunkList.Chunk(sha256: sha, location: location))
                 }
             }
-            entries[index].chunks = ChunkList(chunkSize: settings.chunkSize, chunks: chunks)
+            entries[index].chunks = ChunkList(
+                chunkSize: settings.chunkSize, chunks: chunks,
+                fileDigest: result.overChunks ? ChunkList.chunkDigestsKind : nil)
         }
 
         // 4. Repack sparse packs: their live pieces are read again into the new pack.
@@ -199,7 +201,8 @@ struct GenerationLayout: Sendable {
                     moved[chunk.location] = location
                     rewritten.append(ChunkList.Chunk(sha256: chunk.sha256, location: location))
                 }
-                entries[index].chunks = ChunkList(chunkSize: list.chunkSize, chunks: rewritten)
+                entries[index].chunks = ChunkList(
+                    chunkSize: list.chunkSize, chunks: rewritten, fileDigest: list.fileDigest)
             }
         }
 
