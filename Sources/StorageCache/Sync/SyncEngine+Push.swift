@@ -18,14 +18,22 @@ extension SyncEngine {
         // online backup copy), never from the live file.
         let clock = ContinuousClock()
         let started = clock.now
-        let captured = try await Self.capture(
-            directory, options: options, logger: logger, inMemory: options.captureInMemory)
+        // The manifest GET runs while the databases are captured (the commit is conditional on what it read).
+        let manifest = Task { await self.readManifestResult() }
+        let captured: CapturedTree
+        do throws(SyncError) {
+            captured = try await Self.capture(
+                directory, options: options, logger: logger, inMemory: options.captureInMemory)
+        } catch {
+            _ = await manifest.value
+            throw error
+        }
         defer { captured.remove() }
         logger.debug(
             "push timing: capture \(Self.milliseconds(clock.now - started)) ms (\(captured.images.count) in memory)")
         var result = try await push(
             tree: captured.path, cacheKey: directory, images: captured.images,
-            skippedDatabases: captured.skippedDatabases)
+            skippedDatabases: captured.skippedDatabases, manifest: manifest)
         result.warnings = captured.warnings + result.warnings
         return result
     }
@@ -66,9 +74,11 @@ extension SyncEngine {
 
     /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
     /// `images`: databases captured into memory, pushed as files of the tree. `skippedDatabases`: databases no
-    /// consistent copy could be taken of; the stored generation's entries for them are kept.
+    /// consistent copy could be taken of; the stored generation's entries for them are kept. `manifest`: the
+    /// manifest GET already started, if any.
     func push(
-        tree directory: String, cacheKey: String, images: [DatabaseImage] = [], skippedDatabases: [String] = []
+        tree directory: String, cacheKey: String, images: [DatabaseImage] = [], skippedDatabases: [String] = [],
+        manifest prefetch: Task<Result<RemoteManifest?, SyncError>, Never>? = nil
     ) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
         let started = clock.now
@@ -79,7 +89,8 @@ extension SyncEngine {
             mark = now
         }
         // The manifest GET runs while the tree is scanned: a no-change push costs the longer of the two.
-        async let fetched = readManifestResult()
+        let manifestGET = prefetch ?? Task { await self.readManifestResult() }
+        async let fetched = manifestGET.value
         let scanner = TreeScanner(
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
