@@ -88,6 +88,25 @@ enum CaptureFiles {
         }
     }
 
+    /// Writes `bytes` into a new file `destination` with `mode`.
+    static func writeFile(_ bytes: UnsafeRawBufferPointer, to destination: String, mode: mode_t) throws(CaptureError) {
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0o7777)
+        guard output >= 0 else { throw CaptureError(.io, "cannot create \(destination): \(errorText())") }
+        defer { close(output) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(output, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let failure = CaptureError(.io, "cannot write \(destination): \(errorText())")
+                unlink(destination)
+                throw failure
+            }
+            offset += n
+        }
+        fchmod(output, mode & 0o7777)
+    }
+
     /// Gives `path` (not following a symlink) the access and modification times in `info`, so the staging tree
     /// archives exactly as the source would.
     static func setTimes(_ path: String, from info: stat) {

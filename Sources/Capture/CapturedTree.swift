@@ -22,6 +22,8 @@ public struct CapturedTree: Sendable {
     public let omittedCompanions: [String]
     /// Everything a user should hear about: skipped and reused databases, unsupported files.
     public let warnings: [String]
+    /// Databases captured into memory (``CaptureOptions/imageChunkSize``): not in the staging tree at all.
+    public var images: [DatabaseImage] = []
 
     /// Removes the staging tree (source files are untouched: they were hard-linked or copied).
     public func remove() {

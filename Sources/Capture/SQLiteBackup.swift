@@ -92,14 +92,14 @@ enum SQLiteBackup {
                 message: isBusy(failed)
                     ? "still locked by another connection after the wait" : "backup failed: \(describe(failed))")
         }
-        try quickCheck(dst)
+        try quickCheck(dst, what: "the copy")
     }
 
-    /// Runs `PRAGMA quick_check` on `db`; anything but one row "ok" is a failure naming the first problems.
-    private static func quickCheck(_ db: OpaquePointer) throws(Failure) {
+    /// Runs `PRAGMA quick_check` on `db` (`what` names it in errors); anything but one row "ok" is a failure naming the first problems.
+    static func quickCheck(_ db: OpaquePointer, what: String) throws(Failure) {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw Failure(busy: false, message: "cannot check the copy: \(message(db, sqlite3_errcode(db)))")
+            throw Failure(busy: false, message: "cannot check \(what): \(message(db, sqlite3_errcode(db)))")
         }
         defer { sqlite3_finalize(statement) }
         var rows: [String] = []
@@ -107,19 +107,19 @@ enum SQLiteBackup {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else {
-                throw Failure(busy: false, message: "cannot check the copy: \(message(db, step))")
+                throw Failure(busy: false, message: "cannot check \(what): \(message(db, step))")
             }
             if let text = sqlite3_column_text(statement, 0) { rows.append(String(cString: text)) }
             if rows.count >= 5 { break }
         }
         guard rows == ["ok"] else {
-            throw Failure(busy: false, message: "the copy fails PRAGMA quick_check: \(rows.joined(separator: "; "))")
+            throw Failure(busy: false, message: "\(what) fails PRAGMA quick_check: \(rows.joined(separator: "; "))")
         }
     }
 
     /// Calls `body` until it answers anything but BUSY/LOCKED or the deadline passes; a non-OK answer goes to
     /// `failing`.
-    private static func retrying(
+    static func retrying(
         deadline: Double, _ body: () -> Int32, failing: (Int32) throws(Failure) -> Void
     ) throws(Failure) {
         while true {
@@ -139,7 +139,7 @@ enum SQLiteBackup {
         return primary == SQLITE_BUSY || primary == SQLITE_LOCKED
     }
 
-    private static func message(_ db: OpaquePointer?, _ code: Int32) -> String {
+    static func message(_ db: OpaquePointer?, _ code: Int32) -> String {
         if let db, let text = sqlite3_errmsg(db) { return String(cString: text) }
         return describe(code)
     }

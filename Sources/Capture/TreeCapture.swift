@@ -43,7 +43,8 @@ public enum TreeCapture {
             "captured \(source) into \(staging): \(run.databases.count) databases, \(run.skipped.count) skipped")
         return CapturedTree(
             path: staging, source: source, databases: run.databases, reusedDatabases: run.reused,
-            skippedDatabases: run.skipped, omittedCompanions: run.companions, warnings: run.warnings)
+            skippedDatabases: run.skipped, omittedCompanions: run.companions, warnings: run.warnings,
+            images: run.images)
     }
 
     /// Convenience: ``capture(source:options:logger:)`` with only exclude patterns.
@@ -132,6 +133,7 @@ struct CaptureRun {
     var skipped: [String] = []
     var companions: [String] = []
     var warnings: [String] = []
+    var images: [DatabaseImage] = []
 
     init(source: String, staging: String, options: CaptureOptions, matcher: ExcludeMatcher, logger: Logger) {
         self.source = source
@@ -203,7 +205,7 @@ struct CaptureRun {
                 }
                 CaptureFiles.setTimes(target, from: info)
             case S_IFREG where databaseNames.contains(name):
-                if captureDatabase(path, mode: info.st_mode) { CaptureFiles.setTimes(target, from: info) }
+                if captureDatabase(path, info: info) { CaptureFiles.setTimes(target, from: info) }
             case S_IFREG:
                 do throws(CaptureError) {
                     try CaptureFiles.linkOrCopy(join(source, path), to: target, mode: info.st_mode)
@@ -225,10 +227,19 @@ struct CaptureRun {
         return nil
     }
 
-    /// Copies the database at `path` through the backup API; on failure falls back to its last good copy.
-    /// Returns whether the staging tree holds the database.
+    /// Captures the database at `path`: into memory when ``CaptureOptions/imageChunkSize`` asks for it (a staging
+    /// file for a small one), else (or when the direct read meets anything unusual) through the backup API; on
+    /// failure falls back to its last good copy. Returns whether the staging tree holds the database file.
     @discardableResult
-    mutating func captureDatabase(_ path: String, mode: mode_t) -> Bool {
+    mutating func captureDatabase(_ path: String, info: stat) -> Bool {
+        let mode = info.st_mode
+        if options.imageChunkSize != nil {
+            switch captureImage(path, info: info) {
+            case .captured(let staged): return staged
+            case .failed(let failure): return useLastGood(path, mode: mode, reason: failure)
+            case .fallback(let why): logger.debug("database \(path): \(why); copying it with the backup API")
+            }
+        }
         let from = join(source, path)
         let target = join(staging, path)
         do throws(SQLiteBackup.Failure) {
@@ -239,24 +250,77 @@ struct CaptureRun {
             keepLastGood(path, copy: target)
             return true
         } catch {
-            let reason = error.busy ? "locked beyond \(formatted(options.lockWait)) s" : error.message
-            if let state = options.stateDirectory {
-                let good = TreeCapture.lastGoodPath(stateDirectory: state, source: source, relativePath: path)
-                if CaptureFiles.lstatPath(good) != nil,
-                    (try? CaptureFiles.linkOrCopy(good, to: target, mode: mode)) != nil
-                {
-                    chmod(target, mode & 0o7777)
-                    databases.append(path)
-                    reused.append(path)
-                    warnings.append("database \(path) not captured (\(reason)); saved its last good copy instead")
-                    return true
-                }
-            }
-            skipped.append(path)
-            warnings.append(
-                "database \(path) skipped (\(reason)): no consistent copy could be taken, and no last good copy exists")
-            return false
+            return useLastGood(path, mode: mode, reason: error.busy ? lockedReason : error.message)
         }
+    }
+
+    private var lockedReason: String { "locked beyond \(formatted(options.lockWait)) s" }
+
+    private enum ImageOutcome {
+        case captured(staged: Bool)
+        case failed(String)
+        case fallback(String)
+    }
+
+    /// ``SQLiteImage`` for `path`: a large image stays in memory (``images``), a small one is written to staging.
+    private mutating func captureImage(_ path: String, info: stat) -> ImageOutcome {
+        let captured: SQLiteImage.Captured
+        do throws(SQLiteImage.Failure) {
+            captured = try SQLiteImage.capture(
+                source: join(source, path), wait: options.lockWait, chunkSize: options.imageChunkSize ?? 0,
+                maxBytes: options.imageMaximumSize)
+        } catch {
+            if error.fallback { return .fallback(error.message) }
+            return .failed(error.busy ? lockedReason : error.message)
+        }
+        let mode = info.st_mode
+        logger.debug(
+            "database \(path): image read in \(milliseconds(captured.readSeconds)) ms, then hashed in \(milliseconds(captured.hashSeconds)) ms; checked in \(milliseconds(captured.checkSeconds)) ms from the start of the read"
+        )
+        if captured.buffer.count >= Int(clamping: options.imageMinimumSize) {
+            images.append(
+                DatabaseImage(
+                    path: path, buffer: captured.buffer, sha256: captured.sha256,
+                    chunkSize: options.imageChunkSize ?? 0, chunkDigests: captured.chunkDigests,
+                    mode: UInt32(mode & 0o1777),
+                    mtime: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9))
+            databases.append(path)
+            // A last good copy older than this capture must never stand in for it later.
+            if let state = options.stateDirectory {
+                unlink(TreeCapture.lastGoodPath(stateDirectory: state, source: source, relativePath: path))
+            }
+            return .captured(staged: false)
+        }
+        let target = join(staging, path)
+        do throws(CaptureError) {
+            try CaptureFiles.writeFile(captured.buffer.all, to: target, mode: mode)
+        } catch {
+            return .fallback(error.message)
+        }
+        databases.append(path)
+        keepLastGood(path, copy: target)
+        return .captured(staged: true)
+    }
+
+    /// Stages the last good copy of `path` in place of a failed capture, else records it as skipped.
+    private mutating func useLastGood(_ path: String, mode: mode_t, reason: String) -> Bool {
+        let target = join(staging, path)
+        if let state = options.stateDirectory {
+            let good = TreeCapture.lastGoodPath(stateDirectory: state, source: source, relativePath: path)
+            if CaptureFiles.lstatPath(good) != nil,
+                (try? CaptureFiles.linkOrCopy(good, to: target, mode: mode)) != nil
+            {
+                chmod(target, mode & 0o7777)
+                databases.append(path)
+                reused.append(path)
+                warnings.append("database \(path) not captured (\(reason)); saved its last good copy instead")
+                return true
+            }
+        }
+        skipped.append(path)
+        warnings.append(
+            "database \(path) skipped (\(reason)): no consistent copy could be taken, and no last good copy exists")
+        return false
     }
 
     /// Records `copy` as the last good copy of `path` (a hard link when possible); failures only warn.
@@ -279,6 +343,8 @@ struct CaptureRun {
             warnings.append("cannot keep the last good copy of \(path): \(error.message)")
         }
     }
+
+    private func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
 
     private func formatted(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)

@@ -129,6 +129,14 @@ enum SQLiteProbe {
 
     static func integrity(_ path: String) -> [String] { query(path, "PRAGMA integrity_check") }
 
+    /// Overwrites pages 4…7 of the database at `path` with garbage; the header stays valid.
+    static func damage(_ path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 4096 * 3)
+        try handle.write(contentsOf: Data(repeating: 0x5a, count: 4096 * 4))
+        try handle.close()
+    }
+
     /// `(count, min id, max id)` of table `t`.
     static func rows(_ path: String) -> (count: Int, min: Int, max: Int) {
         let values = query(path, "SELECT count(*) || ' ' || coalesce(min(id), 0) || ' ' || coalesce(max(id), 0) FROM t")

@@ -163,10 +163,7 @@ struct TreeCaptureTests {
         TreeCapture.capture(source: source, stateDirectory: state).remove()
 
         // Overwrite the middle of the table's b-tree with garbage; the header stays valid.
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: database))
-        try handle.seek(toOffset: 4096 * 3)
-        try handle.write(contentsOf: Data(repeating: 0x5a, count: 4096 * 4))
-        try handle.close()
+        try SQLiteProbe.damage(database)
         #expect(SQLiteProbe.integrity(database) != ["ok"])
 
         let captured = try TreeCapture.capture(

@@ -204,7 +204,7 @@ struct S3ClientRoundTripTests {
         do {
             _ = try await client.listObjectsV2Page(bucket: S3TestEnvironment.bucketName("absent"))
             Issue.record("listing a missing bucket must throw")
-        } catch let error as S3Error {
+        } catch {
             #expect(error.code == .notFound)
             #expect(error.s3Code == "NoSuchBucket")
         }

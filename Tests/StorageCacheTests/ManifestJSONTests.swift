@@ -82,7 +82,9 @@ import Testing
                             key: key, offset: Int64.random(in: 0...(1 << 30), using: &random),
                             count: Int.random(in: 1...9, using: &random))
                     }
-                    entry.chunks = ChunkList(chunkSize: 4 << 20, digests: "q83vEjRWeJA=/+", runs: runs)
+                    entry.chunks = ChunkList(
+                        chunkSize: 4 << 20, digests: "q83vEjRWeJA=/+", runs: runs,
+                        fileDigest: Bool.random(using: &random) ? ChunkList.chunkDigestsKind : nil)
                 }
             }
             files.append(entry)

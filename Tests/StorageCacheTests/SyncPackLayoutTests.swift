@@ -22,6 +22,23 @@ struct SyncPackLayoutTests {
         #expect(throws: ManifestError.self) { try list.chunks(fileSize: 20) }
     }
 
+    @Test func aDigestOverChunksIsMarkedAndListsWithoutTheMarkStillDecode() throws {
+        let chunks = [Self.chunk(1, "p/a", 0, 4), Self.chunk(2, "p/a", 4, 2)]
+        let plain = ChunkList(chunkSize: 4, chunks: chunks)
+        let marked = ChunkList(chunkSize: 4, chunks: chunks, fileDigest: ChunkList.chunkDigestsKind)
+        let plainJSON = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)
+        #expect(!plainJSON.contains("fileDigest"), "lists of whole-file digests are written as before")
+        #expect(try JSONDecoder().decode(ChunkList.self, from: Data(plainJSON.utf8)).fileDigest == nil)
+        let markedJSON = try JSONEncoder().encode(marked)
+        #expect(try JSONDecoder().decode(ChunkList.self, from: markedJSON) == marked)
+        // SHA-256 over the concatenated chunk digests.
+        #expect(ChunkList.digestOfChunks([]) == Digest.sha256Hex([UInt8]()))
+        let a = Digest.sha256(Array("a".utf8))
+        let b = Digest.sha256(Array("b".utf8))
+        #expect(ChunkList.digestOfChunks([a, b]) == Digest.sha256Hex(a + b))
+        #expect(ChunkList.digestOfChunks([a, b]) != ChunkList.digestOfChunks([b, a]))
+    }
+
     @Test func windowsMergeNearRangesCutLongOnesAndFindEveryOffset() {
         let ranges = [
             PackRange(key: "k", offset: 0, length: 10), PackRange(key: "k", offset: 10, length: 10),

@@ -122,7 +122,9 @@ extension CacheCoordinator {
                 pushed = try await engine.push(tree: shared.path, cacheKey: settings.storagePath)
                 pushed.warnings = shared.warnings + pushed.warnings
             } else {
-                pushed = try await engine.push(from: settings.storagePath)
+                // The primary store captures the same tree meanwhile: the backup API, whose locks survive it.
+                let pushing = primary == nil ? engine : engine.with { $0.captureInMemory = false }
+                pushed = try await pushing.push(from: settings.storagePath)
             }
             // A pending record would later push this (older) tree unconditionally: a conflict clears it too.
             clearPending(queue, settings: s3.settings, path: path)

@@ -1,3 +1,4 @@
+import Capture
 import Dispatch
 import Foundation
 import Hashing
@@ -14,13 +15,29 @@ struct ChunkDigests: Sendable {
     var whole: String
     /// Bytes read.
     var size: Int64
+    /// The chunk size.
+    var chunkSize: Int64 = 0
+    /// Whether `whole` is the digest of the chunk digests (``ChunkList/chunkDigestsKind``), not of the bytes.
+    var overChunks = false
+
+    /// The digests the capture took of in-memory images, by path.
+    static func known(_ images: [DatabaseImage]) -> [String: ChunkDigests] {
+        var known: [String: ChunkDigests] = [:]
+        for image in images {
+            known[image.path] = ChunkDigests(
+                chunks: image.chunkDigests, whole: image.sha256, size: image.size, chunkSize: image.chunkSize,
+                overChunks: true)
+        }
+        return known
+    }
 
     struct ReadError: Error {
         var message: String
     }
 
-    /// Reads `path` once, hashing each `chunkSize` chunk and the whole file.
-    static func of(path: String, chunkSize: Int64) throws(ReadError) -> ChunkDigests {
+    /// Reads `path` once, hashing each `chunkSize` chunk and (unless `whole` is false: `whole` is then the digest
+    /// over the chunk digests) the whole file.
+    static func of(path: String, chunkSize: Int64, whole wantWhole: Bool = true) throws(ReadError) -> ChunkDigests {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw ReadError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -42,12 +59,17 @@ struct ChunkDigests: Sendable {
             }
             if filled == 0 { break }
             let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<filled])
-            whole.update(slice)
+            if wantWhole { whole.update(slice) }
             chunks.append(Digest.sha256(slice))
             size += Int64(filled)
             if filled < buffer.count { break }
         }
-        return ChunkDigests(chunks: chunks, whole: Hex.encode(whole.finalize()), size: size)
+        guard wantWhole else {
+            return ChunkDigests(
+                chunks: chunks, whole: ChunkList.digestOfChunks(chunks), size: size, chunkSize: chunkSize,
+                overChunks: true)
+        }
+        return ChunkDigests(chunks: chunks, whole: Hex.encode(whole.finalize()), size: size, chunkSize: chunkSize)
     }
 
     /// ``of(path:chunkSize:)`` for several files at once (one thread per core).

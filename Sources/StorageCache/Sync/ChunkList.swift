@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 
 /// A large file cut into fixed-size chunks, each addressed by its SHA-256 and stored in a pack.
 ///
@@ -29,10 +30,26 @@ public struct ChunkList: Codable, Sendable, Equatable, Hashable {
     public var digests: String
     /// The chunks' locations, in file order.
     public var runs: [Run]
+    /// What the entry's `sha256` is: `nil` (lists written before, or of files read from disk) the whole file's
+    /// SHA-256; ``chunkDigestsKind`` the SHA-256 of the chunk digests concatenated (``digestOfChunks(_:)``), which
+    /// an in-memory database capture gives without a second pass over the bytes. A reader checks every chunk and
+    /// that digest.
+    public var fileDigest: String?
 
-    /// A list for `chunks` of a file cut every `chunkSize` bytes.
-    public init(chunkSize: Int64, chunks: [Chunk]) {
+    /// ``fileDigest`` for a file digest taken over the chunk digests.
+    public static let chunkDigestsKind = "chunk-sha256"
+
+    /// The file digest of ``chunkDigestsKind``: SHA-256 over the concatenated chunk digests, lower-case hex.
+    public static func digestOfChunks(_ digests: [[UInt8]]) -> String {
+        var hasher = SHA256Hasher()
+        for digest in digests { hasher.update(digest) }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// A list for `chunks` of a file cut every `chunkSize` bytes, whose entry's digest is of kind `fileDigest`.
+    public init(chunkSize: Int64, chunks: [Chunk], fileDigest: String? = nil) {
         self.chunkSize = chunkSize
+        self.fileDigest = fileDigest
         digests = Data(chunks.flatMap(\.sha256)).base64EncodedString()
         var runs: [Run] = []
         var end: (key: String, offset: Int64)?
@@ -48,10 +65,11 @@ public struct ChunkList: Codable, Sendable, Equatable, Hashable {
     }
 
     /// A list as stored (``ManifestJSONReader``); ``chunks(fileSize:)`` checks it.
-    init(chunkSize: Int64, digests: String, runs: [Run]) {
+    init(chunkSize: Int64, digests: String, runs: [Run], fileDigest: String? = nil) {
         self.chunkSize = chunkSize
         self.digests = digests
         self.runs = runs
+        self.fileDigest = fileDigest
     }
 
     /// How many chunks a file of `size` bytes has.

@@ -47,9 +47,11 @@ struct GenerationLayout: Sendable {
     }
 
     /// Lays out `local` (a scan of `directory`) as generation `generation` on top of `previous`.
+    /// `known`: chunk digests already taken (in-memory database images), by path; used when their chunk size is
+    /// `settings.chunkSize`, the rest are read from `directory`.
     static func make(
         local: [ManifestEntry], previous: Manifest?, generation: Int, packKey: String, directory: String,
-        settings: Settings
+        settings: Settings, known precomputed: [String: ChunkDigests] = [:]
     ) throws(SyncError) -> GenerationLayout {
         let base = previous.flatMap { $0.locatesEntries ? $0 : nil }
         let before = base?.entriesByPath ?? [:]
@@ -119,14 +121,21 @@ struct GenerationLayout: Sendable {
             guard let list = entry.chunks, let chunks = try? list.chunks(fileSize: entry.size) else { continue }
             for chunk in chunks where known[chunk.sha256] == nil { known[chunk.sha256] = chunk.location }
         }
-        let digests = ChunkDigests.of(
-            paths: changedLarge.map { directory + "/" + entries[$0].path }, chunkSize: settings.chunkSize)
-        for (position, index) in changedLarge.enumerated() {
+        let toRead = changedLarge.filter { precomputed[entries[$0].path]?.chunkSize != settings.chunkSize }
+        let read = ChunkDigests.of(
+            paths: toRead.map { directory + "/" + entries[$0].path }, chunkSize: settings.chunkSize)
+        var digests: [Int: Result<ChunkDigests, ChunkDigests.ReadError>] = Dictionary(
+            uniqueKeysWithValues: zip(toRead, read))
+        for index in changedLarge where digests[index] == nil {
+            digests[index] = precomputed[entries[index].path].map { .success($0) }
+        }
+        for index in changedLarge {
             let entry = entries[index]
             let result: ChunkDigests
-            switch digests[position] {
+            switch digests[index] {
             case .success(let value): result = value
             case .failure(let error): throw SyncError(.io, error.message)
+            case nil: throw SyncError(.io, "\(entry.path): no chunk digests")
             }
             guard result.whole == entry.sha256, result.size == entry.size else {
                 throw SyncError(.io, "\(entry.path) changed while it was pushed; push again")
@@ -143,7 +152,9 @@ struct GenerationLayout: Sendable {
                     chunks.append(ChunkList.Chunk(sha256: sha, location: location))
                 }
             }
-            entries[index].chunks = ChunkList(chunkSize: settings.chunkSize, chunks: chunks)
+            entries[index].chunks = ChunkList(
+                chunkSize: settings.chunkSize, chunks: chunks,
+                fileDigest: result.overChunks ? ChunkList.chunkDigestsKind : nil)
         }
 
         // 4. Repack sparse packs: their live pieces are read again into the new pack.
@@ -190,7 +201,8 @@ struct GenerationLayout: Sendable {
                     moved[chunk.location] = location
                     rewritten.append(ChunkList.Chunk(sha256: chunk.sha256, location: location))
                 }
-                entries[index].chunks = ChunkList(chunkSize: list.chunkSize, chunks: rewritten)
+                entries[index].chunks = ChunkList(
+                    chunkSize: list.chunkSize, chunks: rewritten, fileDigest: list.fileDigest)
             }
         }
 

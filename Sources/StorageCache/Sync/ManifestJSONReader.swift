@@ -158,10 +158,13 @@ struct ManifestJSONReader {
         var chunkSize: Int64?
         var digests: String?
         var runs: [ChunkList.Run]?
+        var fileDigest: String?
         try object { (reader: inout ManifestJSONReader, name: Key) throws(Unsupported) in
             switch name {
             case "chunkSize": chunkSize = try reader.int64()
             case "digests": digests = try reader.string()
+            case "fileDigest":
+                fileDigest = try reader.optional { (r: inout Self) throws(Unsupported) in try r.string() }
             case "runs":
                 var list: [ChunkList.Run] = []
                 try reader.array { (r: inout Self) throws(Unsupported) in list.append(try r.run()) }
@@ -170,7 +173,7 @@ struct ManifestJSONReader {
             }
         }
         guard let chunkSize, let digests, let runs else { throw Unsupported() }
-        return ChunkList(chunkSize: chunkSize, digests: digests, runs: runs)
+        return ChunkList(chunkSize: chunkSize, digests: digests, runs: runs, fileDigest: fileDigest)
     }
 
     private mutating func run() throws(Unsupported) -> ChunkList.Run {

@@ -77,6 +77,10 @@ struct ManifestJSONWriter {
             integer(chunks.chunkSize)
             key("digests", &inner)
             string(chunks.digests)
+            if let fileDigest = chunks.fileDigest {
+                key("fileDigest", &inner)
+                string(fileDigest)
+            }
             key("runs", &inner)
             bytes.append(UInt8(ascii: "["))
             for (index, run) in chunks.runs.enumerated() {

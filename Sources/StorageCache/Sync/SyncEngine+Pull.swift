@@ -115,9 +115,12 @@ extension SyncEngine {
         }
     }
 
-    /// Checks that the tree at `root` holds exactly `entries` (kind, size, SHA-256, link target).
+    /// Checks that the tree at `root` holds exactly `entries` (kind, size, SHA-256, link target). A file whose
+    /// digest is over its chunk digests (``ChunkList/chunkDigestsKind``) is read once for them: every chunk must
+    /// match the list, and the digest over them the entry.
     static func verifyTree(at root: String, matches entries: [ManifestEntry]) throws(TarballError) {
         var cache = FileHashCache()
+        try FileHashCache.seedChunkDigests(&cache, root: root, entries: entries)
         let scanned: ScannedTree
         do {
             scanned = try TreeScanner().scan(root: root, cache: &cache)

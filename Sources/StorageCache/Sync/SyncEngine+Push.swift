@@ -19,33 +19,48 @@ extension SyncEngine {
             options.captureDatabases && TreeCapture.containsDatabases(source: directory, excludes: options.excludes)
         }
         guard hasDatabases else { return try await push(tree: directory, cacheKey: directory, manifest: manifest) }
-        // Databases are uploaded from a consistent copy (SQLite online backup), never from the live file.
+        // Databases are uploaded from a consistent image (read in memory within one read transaction, or an
+        // online backup copy), never from the live file. The manifest GET runs meanwhile.
+        let captureStarted = ContinuousClock.now
         let captured: CapturedTree
         do throws(SyncError) {
-            captured = try await Self.capture(directory, options: options, logger: logger)
+            captured = try await Self.capture(
+                directory, options: options, logger: logger, inMemory: options.captureInMemory)
         } catch {
             manifest.cancel()
             throw error
         }
         defer { captured.remove() }
-        var result = try await push(tree: captured.path, cacheKey: directory, manifest: manifest)
+        timer.log("capture (\(captured.images.count) in memory)", since: captureStarted)
+        var result = try await push(
+            tree: captured.path, cacheKey: directory, images: captured.images,
+            skippedDatabases: captured.skippedDatabases, manifest: manifest)
         result.warnings = captured.warnings + result.warnings
         return result
     }
 
-    /// Captures `directory` on a Dispatch thread (it blocks while databases are copied).
-    static func capture(_ directory: String, options: SyncOptions, logger: Logger) async throws(SyncError)
-        -> CapturedTree
+    /// Whole milliseconds of `duration`, for timing lines.
+    static func milliseconds(_ duration: Duration) -> Int { Int((duration.seconds * 1000).rounded()) }
+
+    /// Captures `directory` on a Dispatch thread (it blocks while databases are copied). `inMemory`: databases
+    /// that will be chunked stay in memory (``Capture/CapturedTree/images``, for this engine's push only).
+    static func capture(_ directory: String, options: SyncOptions, logger: Logger, inMemory: Bool = false)
+        async throws(SyncError) -> CapturedTree
     {
         // A dry run changes nothing, last good copies included.
-        let captureOptions = CaptureOptions(
+        var captureOptions = CaptureOptions(
             excludes: options.excludes, stateDirectory: options.dryRun ? nil : options.stateDirectory)
+        if inMemory && options.chunkThreshold > 0 {
+            captureOptions.imageChunkSize = options.chunkSize
+            captureOptions.imageMinimumSize = options.chunkThreshold
+        }
+        let finalOptions = captureOptions
         let result: Result<CapturedTree, CaptureError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 do throws(CaptureError) {
                     continuation.resume(
                         returning: .success(
-                            try TreeCapture.capture(source: directory, options: captureOptions, logger: logger)))
+                            try TreeCapture.capture(source: directory, options: finalOptions, logger: logger)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -58,10 +73,12 @@ extension SyncEngine {
         }
     }
 
-    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy). `manifest`
-    /// is the current manifest's read when the caller started it already.
+    /// Pushes the tree at `directory`; `cacheKey` names the hash cache (the source, not a staging copy).
+    /// `images`: databases captured into memory, pushed as files of the tree. `skippedDatabases`: databases no
+    /// consistent copy could be taken of; the stored generation's entries for them are kept. `manifest`: the
+    /// manifest GET already started, if any.
     func push(
-        tree directory: String, cacheKey: String,
+        tree directory: String, cacheKey: String, images: [DatabaseImage] = [], skippedDatabases: [String] = [],
         manifest prefetched: Task<Result<RemoteManifest?, SyncError>, Never>? = nil
     ) async throws(SyncError) -> PushResult {
         let clock = ContinuousClock()
@@ -76,8 +93,9 @@ extension SyncEngine {
             excludes: options.excludes, maxFileSize: options.maxFileSize, maxTotalSize: options.maxTotalSize)
         let cachePath = hashCachePath(for: cacheKey)
         var cache = timer.measure("hash cache load") { cachePath.map(FileHashCache.load(path:)) ?? FileHashCache() }
-        let tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache)
+        var tree = try timer.measure("scan") { () throws(SyncError) in try scanner.scan(root: directory, cache: &cache)
         }
+        tree.add(images: images)
         // Rewriting the cache is only worth it when something was hashed.
         if let cachePath, !options.dryRun, tree.hashedFiles > 0 || !FileHashCache.isCurrentFormat(path: cachePath) {
             timer.measure("hash cache save") { cache.save(path: cachePath) }
@@ -85,6 +103,7 @@ extension SyncEngine {
         let waited = ContinuousClock.now
         var remote = try await fetched.get()
         timer.log("manifest wait", since: waited)
+        tree.keep(skippedDatabases, from: remote?.manifest)
         let remoteObjects = remote == nil ? try await listStoredPaths().map(\.path) : []
         var warnings = tree.skipped.map { "skipped \($0.path): \($0.reason)" }
 
@@ -111,6 +130,7 @@ extension SyncEngine {
         }
         // Freshness (SyncOptions.expectedBaseGeneration): never replace a newer generation, never write its objects.
         if let current = generationPastBase(remote) {
+            Self.materialize(images, into: directory)
             let conflict = await recordConflict(
                 entries: tree.entries, directory: directory, current: current, skippedAny: !tree.skipped.isEmpty,
                 warnings: &warnings)
@@ -120,9 +140,10 @@ extension SyncEngine {
         }
 
         var written = try await writeGeneration(
-            tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+            tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
         var manifest = written.manifest
         timer.log("generation written", since: started)
+        // The manifest is encoded once: the commit's bytes are also its history copy and its count.
         var committedBytes = try await timer.measure("commit") { () async throws(SyncError) in
             try await commit(manifest, over: remote)
         }
@@ -132,6 +153,7 @@ extension SyncEngine {
             remote = try await readManifest()
             // The re-plan must not bypass freshness: a winner past the base generation stays current.
             if let current = generationPastBase(remote) {
+                Self.materialize(images, into: directory)
                 let conflict = await recordConflict(
                     entries: tree.entries, directory: directory, current: current,
                     skippedAny: !tree.skipped.isEmpty, warnings: &warnings)
@@ -142,7 +164,7 @@ extension SyncEngine {
             }
             plan = SyncPlan.make(local: tree.entries, remote: remote?.manifest)
             let retry = try await writeGeneration(
-                tree: tree, plan: plan, over: remote, from: directory, warnings: &warnings)
+                tree: tree, plan: plan, over: remote, from: directory, images: images, warnings: &warnings)
             written = written.adding(retry)
             manifest = retry.manifest
             committedBytes = try await commit(manifest, over: remote)
@@ -228,7 +250,7 @@ extension SyncEngine {
     /// its small files are read from `storage/`.
     func writeGeneration(
         tree: ScannedTree, plan: SyncPlan, over remote: RemoteManifest?, from directory: String,
-        warnings: inout [String]
+        images: [DatabaseImage] = [], warnings: inout [String]
     ) async throws(SyncError) -> WrittenGeneration {
         let generation = (remote?.manifest.generation ?? 0) + 1
         // Per-file objects (small files: under the chunk threshold) start at once, while the layout hashes the
@@ -245,7 +267,8 @@ extension SyncEngine {
                 local: tree.entries, previous: remote?.manifest, generation: generation,
                 packKey: location.newPackKey(generation: generation), directory: directory,
                 settings: GenerationLayout.Settings(
-                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize))
+                    snapshot: options.snapshot, chunkThreshold: threshold, chunkSize: options.chunkSize),
+                known: ChunkDigests.known(images))
         } catch {
             _ = await perFileUploads
             throw error
@@ -259,7 +282,9 @@ extension SyncEngine {
                 of: directory, generation: generation, skipPaths: skipPaths, when: layout.rebuildSnapshot)
         }
         warnings += snapshotWarnings
-        let packWrite = await timer.measure("pack upload") { await writePack(layout, from: directory) }
+        let packWrite = await timer.measure("pack upload") {
+            await writePack(layout, from: directory, images: images)
+        }
         let uploaded = try await perFileUploads.get()
         timer.log("per-file uploads (\(perFile.count))", since: uploadsStarted)
         let packBytes = try packWrite.get()
@@ -285,8 +310,11 @@ extension SyncEngine {
             snapshotWritten: snapshot != nil, packBytes: packBytes)
     }
 
-    /// Uploads the layout's new pack (nothing when it holds nothing); returns its size.
-    func writePack(_ layout: GenerationLayout, from directory: String) async -> Result<Int64, SyncError> {
+    /// Uploads the layout's new pack (nothing when it holds nothing); returns its size. Pieces of `images` are
+    /// read from memory.
+    func writePack(_ layout: GenerationLayout, from directory: String, images: [DatabaseImage] = []) async
+        -> Result<Int64, SyncError>
+    {
         guard !layout.pieces.isEmpty else { return .success(0) }
         var put = options.putOptions
         put.contentType = "application/octet-stream"
@@ -294,7 +322,10 @@ extension SyncEngine {
         put.knownSHA256 = nil
         let uploader = PackUploader(client: client, bucket: location.bucket, key: layout.packKey, putOptions: put)
         do throws(SyncError) {
-            return .success(try await uploader.upload(layout.pieces, from: directory))
+            return .success(
+                try await uploader.upload(
+                    layout.pieces, from: directory,
+                    images: Dictionary(images.map { ($0.path, $0.buffer) }, uniquingKeysWith: { first, _ in first })))
         } catch {
             return .failure(error)
         }
@@ -303,6 +334,7 @@ extension SyncEngine {
     /// Keeps a copy of a committed manifest (`bytes`, as committed) at `manifests/<generation>.json` (garbage
     /// collection reads the kept generations from there). A failure is a warning.
     func writeHistory(_ manifest: Manifest, bytes: [UInt8], warnings: inout [String]) async -> Bool {
+        guard !bytes.isEmpty else { return false }
         var put = options.putOptions
         put.contentType = "application/json"
         put.storageClass = nil

@@ -19,6 +19,11 @@ public struct SyncOptions: Sendable {
     /// Push a staging copy in which every SQLite database is a consistent online backup (``Capture/TreeCapture``)
     /// and their `-wal`/`-shm`/`-journal` companions are left out. Last good copies live in `stateDirectory`.
     public var captureDatabases: Bool = true
+    /// With `captureDatabases`: read databases that will be chunked straight into memory (no copy written; see
+    /// ``Capture/CaptureOptions/imageChunkSize``) instead of copying them by the backup API. Turned off when
+    /// another capture of the same tree may run in this process at the same time (its plain `open`/`close` of a
+    /// database file would drop this capture's locks).
+    public var captureInMemory: Bool = true
     /// Files of at least this many bytes are cut into chunks stored in packs (only new chunks are uploaded);
     /// `0` turns chunking off. Default 8 MiB.
     public var chunkThreshold: Int64 = 8 << 20
