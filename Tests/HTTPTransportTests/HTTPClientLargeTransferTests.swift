@@ -4,9 +4,9 @@ import Testing
 
 @Suite("HTTPClient large transfers")
 struct HTTPClientLargeTransferTests {
-    /// Transfer size: 64 MiB by default; set `HTTP_TRANSPORT_LARGE_MIB=2048` to try 2 GiB by hand.
+    /// Transfer size: 192 MiB by default; set `HTTP_TRANSPORT_LARGE_MIB=2048` to try 2 GiB by hand.
     static let size =
-        Int64(ProcessInfo.processInfo.environment["HTTP_TRANSPORT_LARGE_MIB"].flatMap(Int.init) ?? 64) << 20
+        Int64(ProcessInfo.processInfo.environment["HTTP_TRANSPORT_LARGE_MIB"].flatMap(Int.init) ?? 192) << 20
 
     /// Resident memory of this process, in bytes (Linux `/proc/self/statm`).
     static func residentBytes() -> Int64 {
@@ -53,9 +53,10 @@ struct HTTPClientLargeTransferTests {
         try reader.close()
         #expect(tail == (Int(size) - 4096..<Int(size)).map { UInt8($0 % 251) })
 
-        // Holding either body in memory would add `size` bytes; allow other tests' noise, far below that.
+        // Holding either body in memory would add `size` bytes. RSS is the whole test process's, and the other
+        // suites run meanwhile (database images, packs: tens of MiB), so the bound is half the size, not a few MiB.
         #expect(before > 0 && peak.value > 0)
-        #expect(peak.value - before < 40 << 20)
+        #expect(peak.value - before < size / 2)
         if ProcessInfo.processInfo.environment["HTTP_TRANSPORT_LARGE_MIB"] != nil {
             print(
                 "large transfer: \(size >> 20) MiB each way, RSS before \(before >> 20) MiB, peak \(peak.value >> 20) MiB"
