@@ -11,15 +11,16 @@ import CArchive
 /// so any failure leaves the destination exactly as it was.
 public struct TarballReader: Sendable {
     /// Whether to flush the extracted tree to disk (one `syncfs` of its file system) before swapping it in, so a
-    /// machine crash right after the swap cannot leave a destination with empty or short files. On by default.
-    /// It costs the time the disk needs to write the tree, which `zstd -dc | tar -x` does not wait for
-    /// (`Scripts/bench tarball` compares both ways). A killed process never needs it: the page cache survives it.
+    /// machine crash right after the swap cannot leave a destination with empty or short files. Off by default,
+    /// as in tar and actions/cache: `syncfs` waits for every dirty byte of the file system (other processes'
+    /// too), and a restore can always be run again from its archive. A killed process never needs it: the swap is
+    /// atomic and the page cache survives it. `Scripts/bench tarball` times both ways.
     public var syncBeforeSwap: Bool
     /// Exclude patterns whose matches in the old destination are kept across the extraction
     /// (``ExcludedCarryOver``: the save left them out, so the restore leaves them alone). None by default.
     public var keepExcluded: [String]
 
-    public init(syncBeforeSwap: Bool = true, keepExcluded: [String] = []) {
+    public init(syncBeforeSwap: Bool = false, keepExcluded: [String] = []) {
         self.syncBeforeSwap = syncBeforeSwap
         self.keepExcluded = keepExcluded
     }

@@ -41,15 +41,16 @@ struct ArchiveCommand: AsyncParsableCommand {
         var sha256: String?
 
         @Flag(
-            name: .long,
-            help: "Do not flush the extracted tree to disk before swapping it in (faster on a busy disk; still atomic)."
+            name: .long, inversion: .prefixedNo,
+            help:
+                "Flush the extracted tree to disk (syncfs) before swapping it in (default off; the swap is atomic either way)."
         )
-        var noFsync = false
+        var fsync = false
 
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let command = ArchiveCommands.Extract(archive: archive, path: path, sha256: sha256, sync: !noFsync)
+            let command = ArchiveCommands.Extract(archive: archive, path: path, sha256: sha256, sync: fsync)
             let context = output.context
             try await context.run { () throws(StoreError) in try await command.run(context) }.finish()
         }

@@ -45,9 +45,11 @@ struct RestoreCommand: AsyncParsableCommand {
     var restoreOrder: String?
 
     @Flag(
-        name: .long,
-        help: "Do not flush the restored tree to disk before swapping it in (faster on a busy disk; still atomic).")
-    var noFsync = false
+        name: .long, inversion: .prefixedNo,
+        help:
+            "Flush the restored tree to disk (syncfs) before swapping it in, so a machine crash right after the restore cannot leave empty files (default off, as tar and actions/cache: it waits for every dirty byte of the file system; an interrupted restore is atomic either way)."
+    )
+    var fsync = false
 
     @OptionGroup var cache: CacheDirectoryOptions
     @OptionGroup var coordinator: CoordinatorOptions
@@ -67,7 +69,7 @@ struct RestoreCommand: AsyncParsableCommand {
         flags.lookupOnly = lookupOnly ? true : nil
         flags.restoreOrder = restoreOrder
         let command = CoordinatorCommands.Restore(
-            flags: flags, syncFlags: coordinator.syncFlags(), syncRestoredTree: !noFsync,
+            flags: flags, syncFlags: coordinator.syncFlags(), syncRestoredTree: fsync,
             environment: coordinator.environment)
         let context = output.context
         try await command.run(CoordinatorOptions.reporter(output), logger: context.logger).finish()

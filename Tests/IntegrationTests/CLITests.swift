@@ -181,9 +181,9 @@ struct CLITests {
         #expect(mismatch.status == 5)
         #expect(LocalTree.fingerprint(destination) == expected)
 
-        // Without the flush before the swap: the same tree, over the existing one.
-        let unsynced = try run(["archive", "extract", "--no-fsync", "--archive", archive, "--path", destination])
-        #expect(unsynced.status == 0, "\(unsynced.stderr)")
+        // With the flush before the swap (--fsync): the same tree, over the existing one.
+        let synced = try run(["archive", "extract", "--fsync", "--archive", archive, "--path", destination])
+        #expect(synced.status == 0, "\(synced.stderr)")
         #expect(LocalTree.fingerprint(destination) == expected)
 
         let missing = try run(["archive", "list", "--archive", scratch.sub("nope.tar.zst"), "--json"])

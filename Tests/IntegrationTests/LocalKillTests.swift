@@ -97,10 +97,11 @@ struct LocalKillTests {
         var swapped = 0
         for round in 0..<Self.rounds {
             let target = current == "tree-a" ? "tree-b" : "tree-a"
-            // Most rounds skip the flush (syncfs takes seconds on a busy shared disk); every tenth keeps it.
+            // Most rounds skip the flush (the default; syncfs takes seconds on a busy shared disk); every tenth
+            // flushes (--fsync), so a kill also lands during a syncfs.
             let arguments =
                 ["restore", "--path", destination, "--key", target, "--cache-dir", cache]
-                + (round % 10 == 0 ? [] : ["--no-fsync"])
+                + (round % 10 == 0 ? ["--fsync"] : ["--no-fsync"])
             if try runAndKill(arguments, maxDelay: duration * 1.2 + 0.02) { landed += 1 }
             let now = LocalTree.digest(destination)
             if now == fingerprints[target] {

@@ -15,7 +15,7 @@ extension CacheSettings {
     public static func resolve(
         flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags = SyncSettingsFlags(),
         tarball: TarballOptions = TarballOptions(), overwrite: Bool = false,
-        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true,
+        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(InputError) -> CacheSettings {
         let inputs = ActionInputs(environment: environment)

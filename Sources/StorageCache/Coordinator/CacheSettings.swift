@@ -35,7 +35,7 @@ public struct CacheSettings: Sendable {
     public var overwrite: Bool
     /// The local cache's limits.
     public var eviction: EvictionPolicy
-    /// Whether a primary restore flushes the tree to disk before swapping it in.
+    /// Whether a primary restore flushes the tree to disk before swapping it in (`--fsync`; off by default).
     public var syncRestoredTree: Bool
     /// What restores and saves may do, for every store (`cache-mode`).
     public var cacheMode: CacheMode
@@ -67,7 +67,7 @@ public struct CacheSettings: Sendable {
         cacheDirectory: String? = nil, s3: SyncSettings? = nil, s3FailureMode: S3FailureMode = .warn,
         failOnCacheMiss: Bool = false, lookupOnly: Bool = false, agentIdentity: AgentIdentity = .github,
         repo: String? = nil, tarball: TarballOptions = TarballOptions(), overwrite: Bool = false,
-        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true,
+        eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = false,
         cacheMode: CacheMode = .readWrite, versionPath: String? = nil
     ) {
         self.storagePath = storagePath

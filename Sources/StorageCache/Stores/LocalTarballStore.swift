@@ -21,9 +21,9 @@ public struct LocalTarballStore: TarballStore {
     public let directory: CacheDirectory
     /// The limits applied after each save and by ``prune(policy:)``.
     public let eviction: EvictionPolicy
-    /// Whether a restore flushes the extracted tree to disk before swapping it in (on by default). Off is
-    /// faster on a busy disk; a killed process still leaves the old tree or the new one, but a power loss right
-    /// after a restore may leave empty files.
+    /// Whether a restore flushes the extracted tree to disk before swapping it in (off by default, as tar and
+    /// actions/cache). Off, a killed process still leaves the old tree or the new one, but a power loss right
+    /// after a restore may leave empty files (the next restore repairs them); on, the restore waits for the disk.
     public let syncRestoredTree: Bool
     package let logger: Logger
     package let now: @Sendable () -> Date
@@ -33,7 +33,7 @@ public struct LocalTarballStore: TarballStore {
     /// A store in `directory` (default: ``CacheDirectory/defaultRoot(environment:)``). `now` is the clock used
     /// for creation and last-use times (tests move it).
     public init(
-        directory: String? = nil, eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = true,
+        directory: String? = nil, eviction: EvictionPolicy = EvictionPolicy(), syncRestoredTree: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "storage-cache.local"), now: @escaping @Sendable () -> Date = { Date() }
     ) {

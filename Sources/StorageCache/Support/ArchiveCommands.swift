@@ -33,7 +33,7 @@ public enum ArchiveCommands {
         /// Whether the tree is flushed to disk before the swap (see ``TarballReader/syncBeforeSwap``).
         public var sync: Bool
 
-        public init(archive: String, path: String, sha256: String?, sync: Bool = true) {
+        public init(archive: String, path: String, sha256: String?, sync: Bool = false) {
             self.archive = archive
             self.path = path
             self.sha256 = sha256

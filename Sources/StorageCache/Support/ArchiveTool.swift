@@ -67,7 +67,7 @@ public enum ArchiveTool {
     /// Replaces `destination` with the content of `archive`, checking `expectedSHA256` when given; `sync: false`
     /// skips the flush before the swap (still atomic, not durable across a machine crash).
     public static func extract(
-        archive: String, into destination: String, expectedSHA256: String?, sync: Bool = true
+        archive: String, into destination: String, expectedSHA256: String?, sync: Bool = false
     ) async throws(StoreError) -> ArchiveResult {
         let archive = try existingArchive(archive)
         let destination = FileSystem.absolute(destination)

@@ -53,7 +53,7 @@ public enum CacheCommands {
 
         public init(
             path: String, key: String, restoreKeys: [String], cacheDirectory: String?, failOnCacheMiss: Bool,
-            lookupOnly: Bool, sync: Bool = true
+            lookupOnly: Bool, sync: Bool = false
         ) {
             self.path = path
             self.key = key

@@ -13,7 +13,7 @@ public enum CoordinatorCommands {
         public var environment: [String: String]
 
         public init(
-            flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags, syncRestoredTree: Bool = true,
+            flags: CacheSettingsFlags, syncFlags: SyncSettingsFlags, syncRestoredTree: Bool = false,
             environment: [String: String] = ProcessInfo.processInfo.environment
         ) {
             self.flags = flags
