@@ -11,11 +11,11 @@ struct HTTPClientQueueTests {
             $0.maxConcurrentRequests = 1
             $0.lowSpeedTime = .seconds(300)
         }
-        // Holds the only slot: the server stays silent for 60 s, and no low-speed limit ends it sooner.
+        // Holds the only slot: the server stays silent for 600 s, and no low-speed limit ends it sooner.
         let blockerDone = DoneFlag()
         let blocker = Task {
             defer { blockerDone.set() }
-            return try await client.execute(HTTPRequest(method: "GET", url: server.url("/stall")))
+            return try await client.execute(HTTPRequest(method: "GET", url: server.url("/stall?s=600")))
         }
         try await Task.sleep(for: .milliseconds(200))
         let queued = Task { try await client.execute(HTTPRequest(method: "GET", url: server.url("/hello"))) }

@@ -7,7 +7,7 @@ process ended). With `--tls CERT KEY` it speaks HTTPS (HTTP/1.1 only over ALPN).
   GET  /bytes?n=N           200, N bytes of the pattern i % 251 (HEAD: headers only)
   PUT|POST /sha256          reads the body, 200 "<sha256 hex> <length>"
   GET  /status/404          404, an S3-style XML error body
-  GET  /stall               200 with Content-Length 1000, then no body for 60 s
+  GET  /stall[?s=S]         200 with Content-Length 1000, then no body for S seconds (default 60)
   GET  /slow?ms=M           sleeps M ms, then 200 "slow"
   GET  /connections         200, how many TCP connections this server has accepted
   GET  /free-port           200, a port that was just bound and closed (nothing listens on it)
@@ -92,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "1000")
             self.end_headers()
             self.wfile.flush()
-            time.sleep(60)
+            time.sleep(int(query.get("s", ["60"])[0]))
             self.close_connection = True
         elif path == "/slow":
             time.sleep(int(query["ms"][0]) / 1000)
