@@ -85,7 +85,8 @@ let package = Package(
         ),
         .testTarget(name: "TarballTests", dependencies: ["Tarball", "Hashing"], swiftSettings: strict),
         .testTarget(
-            name: "CaptureTests", dependencies: ["Capture", "CSQLite", "StorageCache", "Tarball"], swiftSettings: strict
+            name: "CaptureTests", dependencies: ["Capture", "CSQLite", "StorageCache", "Tarball", "TestServers"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "StorageCacheTests", dependencies: ["StorageCache", "TestServers"],

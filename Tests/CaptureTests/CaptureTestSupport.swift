@@ -1,10 +1,7 @@
 import CSQLite
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import TestServers
 
 /// A scratch directory, removed when the value goes away.
 final class ScratchDirectory: Sendable {
@@ -36,21 +33,9 @@ enum Python {
         }
     }
 
-    /// Starts `script` and returns once it printed its first line (its "ready" signal).
-    static func start(_ script: String, _ arguments: [String] = []) throws -> Process {
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        process.standardOutput = pipe
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        return process
+    /// Starts `script` and returns once it printed its first line (its "ready" signal); `stop()` kills it.
+    static func start(_ script: String, _ arguments: [String] = []) throws -> ChildServer {
+        try ChildServer(executable: "/usr/bin/env", arguments: ["python3", "-c", script] + arguments, stderr: nil)
     }
 
     /// Creates a database at `path` with table `t(id INTEGER PRIMARY KEY, payload BLOB)` and `rows` rows.
@@ -96,15 +81,6 @@ enum Python {
         print("locked", flush=True)
         time.sleep(60)
         """
-}
-
-extension Process {
-    /// Kills this child (SIGKILL, by its pid) and reaps it.
-    func stop() {
-        guard isRunning else { return }
-        kill(processIdentifier, SIGKILL)
-        waitUntilExit()
-    }
 }
 
 /// Reads databases directly through SQLite, as a witness.
@@ -157,8 +133,8 @@ enum OpenCodeFixture {
     /// Rows committed in the database (20 checkpointed, 5 only in the WAL).
     static let rows = 25
 
-    /// Writes the directory at `root`; returns the process holding the database open (terminate it when done).
-    static func make(_ root: String) throws -> Process {
+    /// Writes the directory at `root`; returns the process holding the database open (`stop()` it when done).
+    static func make(_ root: String) throws -> ChildServer {
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/log", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: root + "/storage/session/info", withIntermediateDirectories: true)

@@ -57,6 +57,9 @@ public final class ChildServer: @unchecked Sendable {
         }
     }
 
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
     /// The first line as a port number (`8080`, or `PORT 8080`), `nil` when it is not one.
     public var port: Int? {
         let digits = firstLine.hasPrefix("PORT ") ? String(firstLine.dropFirst(5)) : firstLine
