@@ -39,9 +39,6 @@ extension SyncEngine {
         return result
     }
 
-    /// Whole milliseconds of `duration`, for timing lines.
-    static func milliseconds(_ duration: Duration) -> Int { Int((duration.seconds * 1000).rounded()) }
-
     /// Captures `directory` on a Dispatch thread (it blocks while databases are copied). `inMemory`: databases
     /// that will be chunked stay in memory (``Capture/CapturedTree/images``, for this engine's push only).
     static func capture(_ directory: String, options: SyncOptions, logger: Logger, inMemory: Bool = false)
